@@ -1,0 +1,95 @@
+/**
+ * Every failure that leaves the Plaid layer is one of these. The official client rejects with
+ * axios errors whose `config.headers` hold the client secret, so the raw error is never passed on:
+ * only the fields below are copied out of it.
+ */
+export interface PlaidSyncError {
+  code: string;
+  type: string;
+  message: string;
+  display_message: string | null;
+  request_id: string | null;
+  /** HTTP status, when there was a response. */
+  status: number | null;
+}
+
+export class PlaidRequestError extends Error {
+  readonly plaid: PlaidSyncError;
+  constructor(plaid: PlaidSyncError) {
+    super(plaid.message);
+    this.name = "PlaidRequestError";
+    this.plaid = plaid;
+  }
+  toJSON(): PlaidSyncError {
+    return { ...this.plaid };
+  }
+}
+
+interface MaybeAxiosError {
+  isAxiosError?: boolean;
+  code?: string;
+  message?: string;
+  response?: { status?: number; data?: unknown };
+}
+
+function str(v: unknown): string | null {
+  return typeof v === "string" ? v : null;
+}
+
+/** Maps anything thrown by the plaid client (or our own code) to a clean, secret-free error. */
+export function toPlaidError(err: unknown): PlaidRequestError {
+  if (err instanceof PlaidRequestError) return err;
+  const e = (err ?? {}) as MaybeAxiosError;
+  const response = e.response;
+  if (response) {
+    const data = (response.data ?? {}) as Record<string, unknown>;
+    const status = typeof response.status === "number" ? response.status : null;
+    if (typeof data.error_code === "string") {
+      return new PlaidRequestError({
+        code: data.error_code,
+        type: str(data.error_type) ?? "API_ERROR",
+        message: str(data.error_message) ?? data.error_code,
+        display_message: str(data.display_message),
+        request_id: str(data.request_id),
+        status,
+      });
+    }
+    return new PlaidRequestError({
+      code: status !== null && status >= 500 ? "INTERNAL_SERVER_ERROR" : "UNEXPECTED_RESPONSE",
+      type: status !== null && status >= 500 ? "API_ERROR" : "INVALID_RESULT",
+      message: `Plaid answered HTTP ${status ?? "?"} without an error body`,
+      display_message: null,
+      request_id: null,
+      status,
+    });
+  }
+  if (e.isAxiosError || typeof e.code === "string") {
+    // Network-level failure: keep axios' short code (ECONNREFUSED, ETIMEDOUT...), not its config.
+    const netCode = typeof e.code === "string" ? e.code : "NETWORK_ERROR";
+    return new PlaidRequestError({
+      code: "NETWORK_ERROR",
+      type: "NETWORK_ERROR",
+      message: `Could not reach Plaid (${netCode})`,
+      display_message: null,
+      request_id: null,
+      status: null,
+    });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new PlaidRequestError({
+    code: "INTERNAL_ERROR",
+    type: "INTERNAL_ERROR",
+    message,
+    display_message: null,
+    request_id: null,
+    status: null,
+  });
+}
+
+/** Errors worth retrying: rate limits, Plaid-side failures, and the network. */
+export function isRetryable(e: PlaidSyncError): boolean {
+  if (e.type === "RATE_LIMIT_EXCEEDED" || e.status === 429) return true;
+  if (e.type === "NETWORK_ERROR") return true;
+  if (e.status !== null && e.status >= 500) return true;
+  return e.code === "INTERNAL_SERVER_ERROR" || e.code === "PLANNED_MAINTENANCE" || e.code === "INSTITUTION_NOT_RESPONDING" || e.code === "INSTITUTION_DOWN";
+}

@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// Writes examples/*.json (the flows shown in Import ▸ Examples). Edit here, then run:
+//   node scripts/demo/make-examples.js examples
+"use strict";
+const fs = require("fs");
+const out = process.argv[2] || require("path").resolve(__dirname, "..", "..", "examples");
+function inject(id, z, name, x, y, wires, extra = {}) {
+  return { id, type: "inject", z, name, props: [{ p: "payload" }, { p: "topic", vt: "str" }], repeat: "", crontab: "", once: false, onceDelay: 0.1, topic: "", payload: "", payloadType: "date", x, y, wires, ...extra };
+}
+function debug(id, z, name, x, y, complete = "true") {
+  return { id, type: "debug", z, name, active: true, tosidebar: true, console: false, tostatus: false, complete, targetType: complete === "true" ? "full" : "msg", statusVal: "", statusType: "auto", x, y, wires: [] };
+}
+function cfg(id, name, environment) {
+  return { id, type: "plaid-config", name, environment, basePath: "", clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "" };
+}
+function link(id, name, config) {
+  return { id, type: "plaid-link", name, config, itemId: "", institutionId: "", institutionName: "", accounts: [] };
+}
+function tx(id, z, link, x, y, wires, extra = {}) {
+  return { id, type: "plaid-transactions", z, name: "", link, measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "send", lineProtocol: false, x, y, wires, ...extra };
+}
+function comment(id, z, name, info, x, y) {
+  return { id, type: "comment", z, name, info, x, y, wires: [] };
+}
+
+// ---------- 01 ----------
+{
+  const z = "a1f0c0de00000001";
+  const info = [
+    "This flow works right away in **demo** mode: the *Demo (simulator)* config runs a local",
+    "stand-in for Plaid inside Node-RED, so you need no Plaid account.",
+    "",
+    "1. Double-click **plaid-transactions**, then the pencil next to *Link* to open the",
+    "   **plaid-link** config node *My bank*.",
+    "2. Click **Link account**. In the window that opens pick **First Platypus Bank** and log in",
+    "   with `user_good` / `pass_good`, then choose the accounts.",
+    "3. Close the dialogs with **Update** / **Done** and click **Deploy** (the link is saved",
+    "   with the deploy).",
+    "4. Click the button on the **Sync now** inject node and open the Debug sidebar:",
+    "   - output 1 (*InfluxDB points*): arrays of points for the `influxdb batch` node;",
+    "   - output 2 (*events*): one message per added / modified / removed transaction.",
+    "",
+    "Each click syncs only what changed since the last sync. Send `msg.topic = \"resync\"`",
+    "to rebuild from the beginning. For real banks, change the config's environment to",
+    "`sandbox` or `production` and enter your Plaid keys.",
+  ].join("\n");
+  const flow = [
+    comment("a1f0c0de00000002", z, "Sync bank transactions to the debug sidebar (demo mode) — double-click me for how", info, 270, 60),
+    inject("a1f0c0de00000003", z, "Sync now", 140, 140, [["a1f0c0de00000004"]]),
+    tx("a1f0c0de00000004", z, "a1f0c0de00000007", 360, 140, [["a1f0c0de00000005"], ["a1f0c0de00000006"]]),
+    debug("a1f0c0de00000005", z, "InfluxDB points", 610, 120, "true"),
+    debug("a1f0c0de00000006", z, "Transaction events", 620, 160, "true"),
+    link("a1f0c0de00000007", "My bank", "a1f0c0de00000008"),
+    cfg("a1f0c0de00000008", "Demo (simulator)", "demo"),
+  ];
+  fs.writeFileSync(`${out}/01 - Sync to debug.json`, JSON.stringify(flow, null, 4) + "\n");
+}
+
+// ---------- 02 ----------
+{
+  const z = "b2f0c0de00000001";
+  const I = (n) => "b2f0c0de000000" + String(n).padStart(2, "0");
+  const info = [
+    "Syncs your bank transactions and balances into **InfluxDB 1.x** every 4 hours (and once",
+    "shortly after each deploy or restart). Needs the `node-red-contrib-influxdb` nodes",
+    "(Menu ▸ Manage palette ▸ Install).",
+    "",
+    "### Set up",
+    "1. Create the database once: `influx -execute 'CREATE DATABASE plaid'`.",
+    "2. Open the **Local InfluxDB** config (from *Write to InfluxDB*) and set host, port and",
+    "   user/password if needed. The database is `plaid`.",
+    "3. Open the **plaid-link** config *My bank* (from *plaid-transactions*), click",
+    "   **Link account** and log in to your bank in Plaid Link. In the **demo** environment pick",
+    "   *First Platypus Bank* and log in with `user_good` / `pass_good`.",
+    "4. **Deploy**. Click the inject button to sync now.",
+    "",
+    "### How the wiring keeps data exact",
+    "*plaid-transactions* has `commit: confirm`: it saves its sync position only after the",
+    "**Complete** node reports that *Write to InfluxDB* wrote every part. If InfluxDB is down, the",
+    "next sync writes the same points again — every write is idempotent, nothing is counted twice.",
+    "",
+    "When the bank needs you to log in again (`ITEM_LOGIN_REQUIRED`) the **Catch** branch builds a",
+    "message with a one-time re-login link. Replace the *Notify me* debug node with your notifier",
+    "(e-mail, Pushover, Telegram, Home Assistant notify...).",
+    "",
+    "### Grafana (InfluxQL, data source database `plaid`)",
+    "Removed and replaced transactions stay as *tombstones* (`removed = true`, `amount = 0`);",
+    "filter them out. Positive amounts are money out.",
+    "",
+    "Spending by category per month (bar chart; InfluxQL has no calendar months, 30d buckets):",
+    "```",
+    "SELECT sum(\"amount\") FROM \"plaid_transactions\"",
+    "WHERE \"removed\" = false AND \"amount\" > 0 AND $timeFilter",
+    "GROUP BY time(30d), \"category\" fill(none)",
+    "```",
+    "Spending by category for the dashboard's range (set it to *This month* / *Previous month*):",
+    "```",
+    "SELECT sum(\"amount\") FROM \"plaid_transactions\"",
+    "WHERE \"removed\" = false AND \"amount\" > 0 AND $timeFilter GROUP BY \"category\"",
+    "```",
+    "Balance per account over time (one point per account per sync; balances are never",
+    "tombstones):",
+    "```",
+    "SELECT last(\"current\") FROM \"plaid_balances\" WHERE $timeFilter",
+    "GROUP BY time($__interval), \"account\" fill(previous)",
+    "```",
+    "Charges over $200 this month (table):",
+    "```",
+    "SELECT \"amount\", \"name\", \"merchant\", \"account\" FROM \"plaid_transactions\"",
+    "WHERE \"removed\" = false AND \"amount\" > 200 AND $timeFilter",
+    "```",
+  ].join("\n");
+  const notify = [
+    "// Turns the error of plaid-transactions into a notification.",
+    "// Node-RED's Catch node puts its own {message, source} in msg.error and keeps the",
+    "// node's Plaid error object in msg._error, so look in both.",
+    "const plaid = msg._error || {};",
+    "const err = msg.error || {};",
+    "const code = plaid.code || plaid.error_code || err.code;",
+    "if (code === \"ITEM_LOGIN_REQUIRED\") {",
+    "    const bank = plaid.institutionName || plaid.institution || (msg.plaid && msg.plaid.item && msg.plaid.item.institutionName) || \"\";",
+    "    const url = plaid.relinkUrl || err.relinkUrl || \"open the plaid-link node in Node-RED and click 'Log in again'\";",
+    "    msg.topic = \"Bank login needed\";",
+    "    msg.payload = \"Your bank \" + (bank ? bank + \" \" : \"\") + \"needs you to log in again: \" + url;",
+    "    return [msg, null];",
+    "}",
+    "msg.topic = \"Bank sync failed\";",
+    "msg.payload = `Bank sync failed: ${plaid.display_message || plaid.message || err.message}`;",
+    "return [null, msg];",
+  ].join("\n");
+  const flow = [
+    comment(I(2), z, "Bank transactions → InfluxDB every 4 h (needs node-red-contrib-influxdb) — double-click me", info, 300, 60),
+    inject(I(3), z, "Every 4 h", 140, 140, [[I(4)]], { repeat: "14400", once: true, onceDelay: "5" }),
+    tx(I(4), z, I(12), 360, 140, [[I(5)], [I(6)]], { commit: "confirm" }),
+    { id: I(5), type: "influxdb batch", z, influxdb: I(13), precision: "", retentionPolicy: "", name: "Write to InfluxDB", database: "plaid", precisionV18FluxV20: "ms", retentionPolicyV18Flux: "", org: "organisation", bucket: "bucket", x: 630, y: 120, wires: [] },
+    debug(I(6), z, "Transaction events", 640, 180, "true"),
+    { id: I(7), type: "complete", z, name: "Written", scope: [I(5)], uncaught: false, x: 150, y: 220, wires: [[I(4)]] },
+    { id: I(8), type: "catch", z, name: "Sync errors", scope: [I(4)], uncaught: false, x: 150, y: 300, wires: [[I(9)]] },
+    { id: I(9), type: "function", z, name: "Needs login?", func: notify, outputs: 2, timeout: 0, noerr: 0, initialize: "", finalize: "", libs: [], outputLabels: ["log in again", "other error"], x: 360, y: 300, wires: [[I(10)], [I(11)]] },
+    Object.assign(debug(I(10), z, "Notify me (wire your notifier here)", 660, 280, "payload"), { tostatus: true }),
+    debug(I(11), z, "Other sync errors", 620, 320, "payload"),
+    { id: I(14), type: "catch", z, name: "Write errors", scope: [I(5)], uncaught: false, x: 150, y: 380, wires: [[I(15)]] },
+    debug(I(15), z, "InfluxDB refused a write (retried next sync)", 430, 380, "error"),
+    link(I(12), "My bank", I(16)),
+    { id: I(13), type: "influxdb", hostname: "127.0.0.1", port: "8086", protocol: "http", database: "plaid", name: "Local InfluxDB", usetls: false, tls: "", influxdbVersion: "1.x", url: "http://localhost:8086", timeout: "10", rejectUnauthorized: true },
+    cfg(I(16), "Demo (simulator)", "demo"),
+  ];
+  fs.writeFileSync(`${out}/02 - Sync to InfluxDB.json`, JSON.stringify(flow, null, 4) + "\n");
+}
+
+// ---------- 03 ----------
+{
+  const z = "c3f0c0de00000001";
+  const I = (n) => "c3f0c0de000000" + String(n).padStart(2, "0");
+  const info = [
+    "For InfluxDB without the `node-red-contrib-influxdb` nodes, Telegraf, or anything that",
+    "accepts InfluxDB **line protocol** over HTTP.",
+    "",
+    "*plaid-transactions* has **Line protocol** on, so each output-1 message also carries",
+    "`msg.lineProtocol` (the same points, one per line, millisecond timestamps). The change node",
+    "moves it into `msg.payload`, and *POST /write* sends it to InfluxDB 1.x",
+    "(`http://127.0.0.1:8086/write?db=plaid&precision=ms`). For InfluxDB 2.x use",
+    "`/api/v2/write?org=<org>&bucket=plaid&precision=ms` with the header",
+    "`Authorization: Token <token>`.",
+    "",
+    "*POST /write* sends non-2xx answers to the **Catch** node, and the **Complete** node",
+    "confirms each written part back to *plaid-transactions* (`commit: confirm`), so a failed",
+    "write is simply repeated by the next sync.",
+    "",
+    "Link an account first: open the **plaid-link** config *My bank*, click **Link account**",
+    "(demo: *First Platypus Bank*, `user_good` / `pass_good`), **Deploy**, then click *Sync now*.",
+  ].join("\n");
+  const flow = [
+    comment(I(2), z, "Line protocol → InfluxDB HTTP API — double-click me", info, 220, 60),
+    inject(I(3), z, "Sync now", 140, 140, [[I(4)]]),
+    tx(I(4), z, I(11), 360, 140, [[I(5)], [I(10)]], { commit: "confirm", lineProtocol: true }),
+    {
+      id: I(5), type: "change", z, name: "payload = lineProtocol",
+      rules: [
+        { t: "set", p: "payload", pt: "msg", to: "lineProtocol", tot: "msg" },
+        { t: "set", p: "headers", pt: "msg", to: "{\"content-type\":\"text/plain; charset=utf-8\"}", tot: "json" },
+      ],
+      action: "", property: "", from: "", to: "", reg: false, x: 600, y: 120, wires: [[I(6)]],
+    },
+    { id: I(6), type: "http request", z, name: "POST /write", method: "POST", ret: "txt", paytoqs: "ignore", url: "http://127.0.0.1:8086/write?db=plaid&precision=ms", tls: "", persist: false, proxy: "", insecureHTTPParser: false, authType: "", senderr: true, headers: [], x: 810, y: 120, wires: [[]] },
+    { id: I(7), type: "complete", z, name: "Written", scope: [I(6)], uncaught: false, x: 150, y: 220, wires: [[I(4)]] },
+    { id: I(8), type: "catch", z, name: "Errors", scope: [I(4), I(6)], uncaught: false, x: 150, y: 280, wires: [[I(9)]] },
+    debug(I(9), z, "Sync or write failed", 370, 280, "error"),
+    debug(I(10), z, "Transaction events", 620, 180, "true"),
+    link(I(11), "My bank", I(12)),
+    cfg(I(12), "Demo (simulator)", "demo"),
+  ];
+  fs.writeFileSync(`${out}/03 - Line protocol to InfluxDB HTTP.json`, JSON.stringify(flow, null, 4) + "\n");
+}

@@ -1,0 +1,159 @@
+/**
+ * Point identity (DESIGN §5). InfluxDB identifies a point by measurement + tag set + timestamp,
+ * so this index remembers, for every known transaction, which series it was written to and at
+ * which millisecond — enough to tombstone it later, to keep its timestamp stable across
+ * restarts and resyncs, to bump a newcomer past a collision, and to tell a real change from a
+ * replay (the content hash).
+ *
+ * Memory: one small record per transaction, series interned (accounts × categories × pending ×
+ * currency are few). All operations are O(1) except collision bumps, which are O(collisions).
+ */
+import { OFFSET_WINDOW_MS, offsetFor } from "./time";
+
+export type Tags = Record<string, string>;
+
+export interface Series {
+  measurement: string;
+  tags: Tags;
+}
+
+export interface IndexEntry {
+  /** Index into the series table. */
+  s: number;
+  /** Point timestamp, epoch ms. */
+  ts: number;
+  /** Content hash of what was last written (fields + identity), for change detection. */
+  h: number;
+}
+
+/** The JSON form stored in the state file. */
+export interface IndexJSON {
+  series: Array<[string, Tags]>;
+  entries: Array<[string, number, number, number]>;
+}
+
+export function seriesKey(measurement: string, tags: Tags): string {
+  const keys = Object.keys(tags).sort();
+  let k = measurement;
+  for (const key of keys) k += `\u0000${key}=${tags[key]}`;
+  return k;
+}
+
+export class TransactionIndex {
+  private readonly seriesList: Series[] = [];
+  private readonly seriesIds = new Map<string, number>();
+  private readonly entries = new Map<string, IndexEntry>();
+  /** series id → timestamp → transaction_id occupying that point. */
+  private readonly occupied = new Map<number, Map<number, string>>();
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The id of a series, interning it on first use. */
+  seriesId(measurement: string, tags: Tags): number {
+    const key = seriesKey(measurement, tags);
+    let id = this.seriesIds.get(key);
+    if (id === undefined) {
+      id = this.seriesList.length;
+      this.seriesList.push({ measurement, tags: { ...tags } });
+      this.seriesIds.set(key, id);
+    }
+    return id;
+  }
+
+  series(id: number): Series {
+    const s = this.seriesList[id];
+    if (!s) throw new Error(`unknown series ${id}`);
+    return s;
+  }
+
+  get(transactionId: string): IndexEntry | undefined {
+    return this.entries.get(transactionId);
+  }
+
+  has(transactionId: string): boolean {
+    return this.entries.has(transactionId);
+  }
+
+  ids(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
+  /**
+   * The timestamp transaction `id` gets in series `s` on the day starting at `dayBase`: the one
+   * it already has when it is known there (stable across restarts and resyncs), else the
+   * hash offset, bumped by 1 ms (wrapping inside the one-minute window) past any other known
+   * transaction of the same series at that instant.
+   */
+  place(id: string, s: number, dayBase: number): number {
+    const prev = this.entries.get(id);
+    if (prev && prev.s === s && prev.ts >= dayBase && prev.ts < dayBase + OFFSET_WINDOW_MS) return prev.ts;
+    const taken = this.occupied.get(s);
+    const start = offsetFor(id);
+    if (!taken) return dayBase + start;
+    for (let i = 0; i < OFFSET_WINDOW_MS; i++) {
+      const ts = dayBase + ((start + i) % OFFSET_WINDOW_MS);
+      const owner = taken.get(ts);
+      if (owner === undefined || owner === id) return ts;
+    }
+    // More than 60 000 transactions of one series on one day: spill past the window.
+    let ts = dayBase + OFFSET_WINDOW_MS;
+    while (taken.has(ts)) ts++;
+    return ts;
+  }
+
+  set(id: string, entry: IndexEntry): void {
+    this.release(id);
+    this.entries.set(id, entry);
+    let taken = this.occupied.get(entry.s);
+    if (!taken) {
+      taken = new Map();
+      this.occupied.set(entry.s, taken);
+    }
+    taken.set(entry.ts, id);
+  }
+
+  delete(id: string): IndexEntry | undefined {
+    const prev = this.release(id);
+    this.entries.delete(id);
+    return prev;
+  }
+
+  private release(id: string): IndexEntry | undefined {
+    const prev = this.entries.get(id);
+    if (prev) {
+      const taken = this.occupied.get(prev.s);
+      if (taken && taken.get(prev.ts) === id) taken.delete(prev.ts);
+    }
+    return prev;
+  }
+
+  toJSON(): IndexJSON {
+    const entries: IndexJSON["entries"] = [];
+    for (const [id, e] of this.entries) entries.push([id, e.s, e.ts, e.h]);
+    return { series: this.seriesList.map((s) => [s.measurement, s.tags]), entries };
+  }
+
+  /** Rebuilds an index from its JSON form; throws on anything malformed (the caller resyncs). */
+  static fromJSON(json: unknown): TransactionIndex {
+    const idx = new TransactionIndex();
+    const j = json as Partial<IndexJSON> | null;
+    if (!j || !Array.isArray(j.series) || !Array.isArray(j.entries)) throw new Error("index: missing series/entries");
+    for (const s of j.series) {
+      if (!Array.isArray(s) || typeof s[0] !== "string" || !s[1] || typeof s[1] !== "object") throw new Error("index: bad series");
+      const tags = s[1] as Tags;
+      for (const v of Object.values(tags)) if (typeof v !== "string") throw new Error("index: bad tag value");
+      const id = idx.seriesId(s[0], tags);
+      if (id !== idx.seriesList.length - 1) throw new Error("index: duplicate series");
+    }
+    for (const e of j.entries) {
+      if (!Array.isArray(e) || typeof e[0] !== "string" || !Number.isInteger(e[1]) || !Number.isFinite(e[2]) || !Number.isFinite(e[3])) {
+        throw new Error("index: bad entry");
+      }
+      if (e[1] < 0 || e[1] >= idx.seriesList.length) throw new Error("index: entry points to an unknown series");
+      idx.set(e[0], { s: e[1], ts: e[2], h: e[3] });
+    }
+    return idx;
+  }
+}

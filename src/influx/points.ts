@@ -1,0 +1,143 @@
+/**
+ * The point model of DESIGN §5: what a transaction, a tombstone and a balance look like as
+ * InfluxDB points, in the `influxdb batch` format of node-red-contrib-influxdb
+ * ({measurement, tags, fields, timestamp: Date}) and as line protocol.
+ *
+ * Rules that keep every write idempotent and every sum right:
+ * - tag values are never empty (InfluxDB and the Influx nodes drop empty tags, which would
+ *   silently change a point's identity);
+ * - fields are never null (node-red-contrib-influxdb drops them) and string fields are always
+ *   written, "" when unknown, because a later write to the same point merges fields and would
+ *   otherwise keep a stale value;
+ * - `amount` is always a float, also 0 in tombstones.
+ */
+import { Point } from "@influxdata/influxdb-client";
+import type { AccountBase, Transaction } from "plaid";
+import type { Series, Tags } from "./identity";
+import { fnv1a } from "./time";
+
+export type FieldValue = number | string | boolean;
+
+export interface InfluxPoint {
+  measurement: string;
+  tags: Tags;
+  fields: Record<string, FieldValue>;
+  timestamp: Date;
+}
+
+export interface AccountInfo {
+  account_id: string;
+  name: string;
+  mask: string | null;
+  type?: string | null;
+  subtype?: string | null;
+}
+
+/** A tag value InfluxDB keeps as it is: no control characters, never empty. */
+export function tagValue(v: string | null | undefined, fallback: string): string {
+  const s = (v ?? "").replace(/[\r\n\t]+/g, " ").trim();
+  return s === "" ? fallback : s;
+}
+
+function text(v: string | null | undefined): string {
+  return (v ?? "").replace(/[\r\n]+/g, " ");
+}
+
+/** "Plaid Checking ••0000" — the account tag, readable in Grafana legends. */
+export function accountLabel(account: Pick<AccountInfo, "name" | "mask" | "account_id"> | undefined, accountId: string): string {
+  if (!account) return tagValue(accountId, "unknown account");
+  const name = tagValue(account.name, accountId);
+  return account.mask ? `${name} ••${account.mask}` : name;
+}
+
+export function currencyOf(t: { iso_currency_code?: string | null; unofficial_currency_code?: string | null }): string {
+  return tagValue(t.iso_currency_code ?? t.unofficial_currency_code, "UNKNOWN");
+}
+
+export function transactionTags(t: Transaction, institution: string, account: string): Tags {
+  return {
+    institution: tagValue(institution, "unknown institution"),
+    account: tagValue(account, t.account_id),
+    account_id: tagValue(t.account_id, "unknown"),
+    category: tagValue(t.personal_finance_category?.primary, "UNCATEGORIZED"),
+    pending: t.pending ? "true" : "false",
+    currency: currencyOf(t),
+  };
+}
+
+export function transactionFields(t: Transaction, invertAmounts: boolean): Record<string, FieldValue> {
+  const raw = Number(t.amount);
+  const amount = Number.isFinite(raw) ? (invertAmounts ? -raw : raw) : 0;
+  const fields: Record<string, FieldValue> = {
+    amount: amount === 0 ? 0 : amount, // never -0
+    transaction_id: t.transaction_id,
+    name: text(t.name),
+    merchant: text(t.merchant_name),
+    category_detailed: text(t.personal_finance_category?.detailed),
+    payment_channel: text(t.payment_channel),
+    removed: false,
+  };
+  if (t.datetime) fields.datetime = t.datetime;
+  return fields;
+}
+
+export function transactionPoint(series: Series, ts: number, fields: Record<string, FieldValue>): InfluxPoint {
+  return { measurement: series.measurement, tags: { ...series.tags }, fields, timestamp: new Date(ts) };
+}
+
+/** Same identity as the point it cancels; `amount` 0 so sums stay right without a delete. */
+export function tombstonePoint(series: Series, ts: number, transactionId: string): InfluxPoint {
+  return {
+    measurement: series.measurement,
+    tags: { ...series.tags },
+    fields: { amount: 0, removed: true, transaction_id: transactionId },
+    timestamp: new Date(ts),
+  };
+}
+
+/** A content hash of what a point carries, to tell a real change from a replay. */
+export function contentHash(seriesId: number, ts: number, fields: Record<string, FieldValue>): number {
+  let s = `${seriesId}|${ts}`;
+  for (const k of Object.keys(fields).sort()) s += `|${k}=${String(fields[k])}`;
+  return fnv1a(s);
+}
+
+/** A balance point, or null when Plaid gave no balance at all for the account. */
+export function balancePoint(account: AccountBase, institution: string, measurement: string, time: Date): InfluxPoint | null {
+  const b = account.balances;
+  const fields: Record<string, FieldValue> = {};
+  if (typeof b?.current === "number" && Number.isFinite(b.current)) fields.current = b.current;
+  if (typeof b?.available === "number" && Number.isFinite(b.available)) fields.available = b.available;
+  if (typeof b?.limit === "number" && Number.isFinite(b.limit)) fields.limit = b.limit;
+  if (Object.keys(fields).length === 0) return null;
+  return {
+    measurement,
+    tags: {
+      institution: tagValue(institution, "unknown institution"),
+      account: accountLabel(account, account.account_id),
+      account_id: tagValue(account.account_id, "unknown"),
+      type: tagValue(account.type, "other"),
+      subtype: tagValue(account.subtype, "other"),
+      currency: currencyOf(b ?? {}),
+    },
+    fields,
+    timestamp: time,
+  };
+}
+
+/** One line of line protocol (nanosecond precision, InfluxDB's default for /write). */
+export function toLine(p: InfluxPoint): string {
+  const point = new Point(p.measurement);
+  for (const [k, v] of Object.entries(p.tags)) point.tag(k, v);
+  for (const [k, v] of Object.entries(p.fields)) {
+    if (typeof v === "number") point.floatField(k, v);
+    else if (typeof v === "boolean") point.booleanField(k, v);
+    else point.stringField(k, v);
+  }
+  point.timestamp(p.timestamp);
+  return point.toLineProtocol() ?? "";
+}
+
+export function toLineProtocol(points: readonly InfluxPoint[]): string {
+  return points.map(toLine).filter((l) => l !== "").join("\n");
+}

@@ -1,0 +1,70 @@
+/**
+ * Streams points out in parts of at most `batchSize`. A part is held back until the next point
+ * arrives, so the final part — and only it — can carry `last: true` and the summary even though
+ * the total is unknown until Plaid's last page. Within a part, a later point with the same
+ * identity replaces an earlier one (e.g. a pending transaction added and removed in one sync),
+ * so a single write never carries two versions of one point.
+ */
+import type { InfluxPoint } from "../influx/points";
+import { toLineProtocol } from "../influx/points";
+import type { KeyedPoint } from "./apply";
+
+export interface PartMeta<S> {
+  syncId: string;
+  part: number;
+  last: boolean;
+  summary?: S;
+}
+
+export interface Part<S> {
+  points: InfluxPoint[];
+  lineProtocol?: string;
+  meta: PartMeta<S>;
+}
+
+export class PartEmitter<S> {
+  private buffer = new Map<string, InfluxPoint>();
+  private sent = 0;
+  private pointCount = 0;
+
+  constructor(
+    private readonly syncId: string,
+    private readonly batchSize: number,
+    private readonly lineProtocol: boolean,
+    private readonly send: (part: Part<S>) => void,
+  ) {}
+
+  /** Parts sent so far (the last one included once finish() ran). */
+  get parts(): number {
+    return this.sent;
+  }
+
+  /** Points handed out so far, counting overwritten duplicates once. */
+  get points(): number {
+    return this.pointCount;
+  }
+
+  add(p: KeyedPoint): void {
+    if (!this.buffer.has(p.key) && this.buffer.size >= this.batchSize) this.flush(false);
+    if (!this.buffer.has(p.key)) this.pointCount++;
+    this.buffer.set(p.key, p.point);
+  }
+
+  addAll(ps: readonly KeyedPoint[]): void {
+    for (const p of ps) this.add(p);
+  }
+
+  /** Sends what is left (possibly nothing) as the last part. */
+  finish(summary: (parts: number, points: number) => S): void {
+    this.flush(true, summary);
+  }
+
+  private flush(last: boolean, summary?: (parts: number, points: number) => S): void {
+    const points = [...this.buffer.values()];
+    this.buffer = new Map();
+    this.sent++;
+    const meta: PartMeta<S> = { syncId: this.syncId, part: this.sent, last };
+    if (last && summary) meta.summary = summary(this.sent, this.pointCount);
+    this.send({ points, lineProtocol: this.lineProtocol ? toLineProtocol(points) : undefined, meta });
+  }
+}

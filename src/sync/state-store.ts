@@ -1,0 +1,226 @@
+/**
+ * Per-node sync state in the Node-RED userDir: `<userDir>/plaid-sync/state-<nodeId>.json`
+ * holds the cursor and the transaction index (no secrets). It is replaced atomically (write a
+ * temp file, fsync, rename, fsync the directory), so a crash leaves either the old or the new
+ * state, never half of one. A missing or unreadable file is not an error: load() reports why
+ * and hands back an empty state, which makes the next sync a safe full resync.
+ *
+ * Beside it, `state-<nodeId>.journal` lists the events already emitted since the last commit
+ * (one JSON line per page, appended and fsynced). After a restart or an unconfirmed sync, the
+ * replay consults it so no event is sent twice. It is tied to the state's generation, so a
+ * journal left over from an older commit is ignored.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { TransactionIndex, type IndexJSON } from "../influx/identity";
+
+export const STATE_VERSION = 1;
+
+export interface SyncState {
+  itemId: string;
+  cursor: string;
+  /** Incremented on each commit; ties the event journal to the state it extends. */
+  gen: number;
+  /** Fingerprint of the settings that shape points (measurement, timezone...). */
+  settingsKey: string;
+  index: TransactionIndex;
+}
+
+interface StateFile {
+  version: number;
+  nodeId: string;
+  itemId: string;
+  cursor: string;
+  gen: number;
+  settingsKey: string;
+  savedAt: string;
+  index: IndexJSON;
+}
+
+export interface LoadResult {
+  state: SyncState;
+  /** "missing" (first run or file removed), "corrupt" (unreadable; moved aside) or "ok". */
+  status: "ok" | "missing" | "corrupt";
+  /** Why the state could not be used, for the warning. */
+  reason?: string;
+  /** Where a corrupt file was moved to. */
+  movedTo?: string;
+}
+
+export function emptyState(itemId = ""): SyncState {
+  return { itemId, cursor: "", gen: 0, settingsKey: "", index: new TransactionIndex() };
+}
+
+/** The file-system calls the store makes; injectable so tests can fail a step. */
+export interface StoreFs {
+  open(p: string, flags: string): Promise<fs.promises.FileHandle>;
+  rename(from: string, to: string): Promise<void>;
+  rm(p: string, opts?: { force?: boolean }): Promise<void>;
+  readFile(p: string, enc: "utf8"): Promise<string>;
+  mkdir(p: string, opts: { recursive: true }): Promise<unknown>;
+}
+
+const realFs: StoreFs = {
+  open: (p, flags) => fs.promises.open(p, flags),
+  rename: (a, b) => fs.promises.rename(a, b),
+  rm: (p, o) => fs.promises.rm(p, o),
+  readFile: (p, e) => fs.promises.readFile(p, e),
+  mkdir: (p, o) => fs.promises.mkdir(p, o),
+};
+
+/** Node ids are hex in Node-RED, but keep anything path-like out of the file name. */
+export function safeId(nodeId: string): string {
+  return nodeId.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+
+export class StateStore {
+  readonly file: string;
+  readonly journalFile: string;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly dir: string,
+    readonly nodeId: string,
+    private readonly fsi: StoreFs = realFs,
+  ) {
+    this.file = path.join(dir, `state-${safeId(nodeId)}.json`);
+    this.journalFile = path.join(dir, `state-${safeId(nodeId)}.journal`);
+  }
+
+  async load(): Promise<LoadResult> {
+    let text: string;
+    try {
+      text = await this.fsi.readFile(this.file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { state: emptyState(), status: "missing" };
+      return { state: emptyState(), status: "corrupt", reason: `cannot read it (${(err as NodeJS.ErrnoException).code ?? "error"})` };
+    }
+    try {
+      return { state: parseState(text), status: "ok" };
+    } catch (err) {
+      const movedTo = `${this.file}.corrupt-${Date.now()}`;
+      let moved: string | undefined;
+      try {
+        await this.fsi.rename(this.file, movedTo);
+        moved = movedTo;
+      } catch {
+        // Keep going: the next save replaces it anyway.
+      }
+      return { state: emptyState(), status: "corrupt", reason: (err as Error).message, movedTo: moved };
+    }
+  }
+
+  /** Atomically replaces the state file. Concurrent calls are serialised. */
+  save(state: SyncState): Promise<void> {
+    const run = this.writing.then(() => this.writeAtomic(serializeState(this.nodeId, state)));
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeAtomic(text: string): Promise<void> {
+    await this.fsi.mkdir(this.dir, { recursive: true });
+    const tmp = `${this.file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    try {
+      const fh = await this.fsi.open(tmp, "w");
+      try {
+        await fh.writeFile(text, "utf8");
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await this.fsi.rename(tmp, this.file);
+    } catch (err) {
+      await this.fsi.rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    await syncDir(this.dir);
+  }
+
+  /** Forgets everything: state file and journal. */
+  async clear(): Promise<void> {
+    await this.writing;
+    await this.fsi.rm(this.file, { force: true });
+    this.clearJournal();
+  }
+
+  /** Event keys already emitted on top of state generation `gen`. A torn last line is ignored. */
+  loadJournal(gen: number): Set<string> {
+    const keys = new Set<string>();
+    let text: string;
+    try {
+      text = fs.readFileSync(this.journalFile, "utf8");
+    } catch {
+      return keys;
+    }
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        const rec = JSON.parse(line) as { gen?: unknown; k?: unknown };
+        if (rec.gen === gen && Array.isArray(rec.k)) for (const k of rec.k) if (typeof k === "string") keys.add(k);
+      } catch {
+        // a line torn by a crash: everything before it is still valid
+      }
+    }
+    return keys;
+  }
+
+  /** Appends one page's event keys and fsyncs, so they survive a crash right after sending. */
+  appendJournal(gen: number, keys: readonly string[]): void {
+    if (keys.length === 0) return;
+    fs.mkdirSync(this.dir, { recursive: true });
+    const fd = fs.openSync(this.journalFile, "a");
+    try {
+      fs.writeSync(fd, JSON.stringify({ gen, k: keys }) + "\n");
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  clearJournal(): void {
+    fs.rmSync(this.journalFile, { force: true });
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Makes the rename itself durable. Not supported everywhere (e.g. Windows): best effort.
+  try {
+    const fh = await fs.promises.open(dir, "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+export function serializeState(nodeId: string, s: SyncState): string {
+  const file: StateFile = {
+    version: STATE_VERSION,
+    nodeId,
+    itemId: s.itemId,
+    cursor: s.cursor,
+    gen: s.gen,
+    settingsKey: s.settingsKey,
+    savedAt: new Date().toISOString(),
+    index: s.index.toJSON(),
+  };
+  return JSON.stringify(file);
+}
+
+export function parseState(text: string): SyncState {
+  let raw: Partial<StateFile>;
+  try {
+    raw = JSON.parse(text) as Partial<StateFile>;
+  } catch (err) {
+    throw new Error(`not valid JSON (${(err as Error).message})`);
+  }
+  if (!raw || typeof raw !== "object") throw new Error("not a JSON object");
+  if (raw.version !== STATE_VERSION) throw new Error(`unknown version ${JSON.stringify(raw.version)}`);
+  if (typeof raw.cursor !== "string" || typeof raw.itemId !== "string") throw new Error("cursor or itemId missing");
+  if (typeof raw.gen !== "number" || !Number.isInteger(raw.gen)) throw new Error("gen missing");
+  const index = TransactionIndex.fromJSON(raw.index);
+  return { itemId: raw.itemId, cursor: raw.cursor, gen: raw.gen, settingsKey: typeof raw.settingsKey === "string" ? raw.settingsKey : "", index };
+}

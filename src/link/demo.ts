@@ -1,0 +1,164 @@
+/**
+ * Demo mode: one in-process Plaid simulator per Node-RED process, started on first use, with its
+ * Items kept in `<userDir>/plaid-sync/demo-simulator.json` so demo links survive restarts.
+ *
+ * The browser reaches only two things of it, through the admin routes (so that a browser on
+ * another machine than Node-RED can link — the simulator listens on 127.0.0.1): the stand-in
+ * Link script and the stand-in Link backend (`/simulator/link/*`, guarded by link tokens).
+ */
+import * as http from "http";
+import * as path from "path";
+import * as fs from "fs";
+
+export interface DemoSimulator {
+  url: string;
+  clientId: string;
+  secret: string;
+  close(): Promise<void>;
+}
+
+interface SimulatorModule {
+  startSimulator(opts: { host?: string; port?: number; stateFile?: string }): Promise<{ url: string; close(): Promise<void> | void }>;
+  SIM_CLIENT_ID: string;
+  SIM_SECRET: string;
+}
+
+let running: Promise<DemoSimulator> | null = null;
+
+/** Loaded lazily: only demo mode pays for the simulator. */
+function loadSimulatorModule(): SimulatorModule {
+  return require("../simulator") as SimulatorModule;
+}
+
+export function demoStateFile(userDir: string): string {
+  return path.join(userDir, "plaid-sync", "demo-simulator.json");
+}
+
+/** The demo simulator, started on the first call; later calls share it. */
+export function getDemoSimulator(userDir: string): Promise<DemoSimulator> {
+  if (!running) {
+    const starting = (async (): Promise<DemoSimulator> => {
+      const mod = loadSimulatorModule();
+      const stateFile = demoStateFile(userDir);
+      fs.mkdirSync(path.dirname(stateFile), { recursive: true });
+      const sim = await mod.startSimulator({ host: "127.0.0.1", port: 0, stateFile });
+      return {
+        url: sim.url.replace(/\/+$/, ""),
+        clientId: mod.SIM_CLIENT_ID,
+        secret: mod.SIM_SECRET,
+        close: async () => {
+          await sim.close();
+        },
+      };
+    })();
+    running = starting;
+    // A failed start is not cached: the next use tries again.
+    starting.catch(() => {
+      if (running === starting) running = null;
+    });
+  }
+  return running;
+}
+
+export function isDemoSimulatorRunning(): boolean {
+  return running !== null;
+}
+
+/** Stops the demo simulator (tests; Node-RED itself keeps it for the life of the process). */
+export async function stopDemoSimulator(): Promise<void> {
+  const r = running;
+  running = null;
+  if (!r) return;
+  try {
+    await (await r).close();
+  } catch {
+    // it failed to start or is already closed
+  }
+}
+
+/** The only simulator paths the admin proxy forwards. */
+export function isProxiedDemoPath(p: string): boolean {
+  if (p === "link/v2/stable/link-initialize.js") return true;
+  return /^simulator\/link\/[A-Za-z0-9_-]+$/.test(p);
+}
+
+interface ProxyRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body?: unknown;
+  params: Record<string, string | string[]>;
+  pipe?: (dest: NodeJS.WritableStream) => unknown;
+}
+
+interface ProxyResponse {
+  status(code: number): ProxyResponse;
+  setHeader(name: string, value: string): void;
+  end(body?: string | Buffer): void;
+  headersSent?: boolean;
+  json(body: unknown): void;
+}
+
+/**
+ * Express handler for `<admin>/plaid-sync/demo/*`. `enabled()` says whether demo mode is in use
+ * (a deployed demo plaid-config, or the simulator already running): otherwise 404, so that the
+ * route never starts a simulator for a stranger.
+ */
+export function createDemoProxy(deps: { userDir: () => string; enabled: () => boolean; notFound: string }) {
+  return async (req: ProxyRequest, res: ProxyResponse): Promise<void> => {
+    const raw = req.params[0];
+    const rest = (Array.isArray(raw) ? raw.join("/") : (raw ?? "")).replace(/^\/+/, "");
+    if (!isProxiedDemoPath(rest) || !deps.enabled()) {
+      res.status(404).json({ error: deps.notFound });
+      return;
+    }
+    if (rest.startsWith("link/") && req.method !== "GET" && req.method !== "HEAD") {
+      res.status(405).json({ error: "method not allowed" });
+      return;
+    }
+    let sim: DemoSimulator;
+    try {
+      sim = await getDemoSimulator(deps.userDir());
+    } catch (err) {
+      res.status(503).json({ error: `demo simulator unavailable: ${(err as Error).message}` });
+      return;
+    }
+    const query = req.url.includes("?") ? req.url.slice(req.url.indexOf("?")) : "";
+    const target = new URL(`${sim.url}/${rest}${query}`);
+    let payload: Buffer | undefined;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      // httpAdmin has already parsed JSON and urlencoded bodies.
+      payload = Buffer.from(req.body === undefined ? "" : JSON.stringify(req.body), "utf8");
+    }
+    const headers: http.OutgoingHttpHeaders = { accept: req.headers.accept ?? "*/*" };
+    if (payload) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = payload.length;
+    }
+    await new Promise<void>((resolve) => {
+      const up = http.request(target, { method: req.method, headers }, (upRes) => {
+        const chunks: Buffer[] = [];
+        upRes.on("data", (c: Buffer) => chunks.push(c));
+        upRes.on("end", () => {
+          res.status(upRes.statusCode ?? 502);
+          for (const h of ["content-type", "cache-control", "location"]) {
+            const v = upRes.headers[h];
+            // Never hand the browser the simulator's own loopback URL.
+            if (typeof v === "string" && !(h === "location" && v.startsWith(sim.url))) res.setHeader(h, v);
+          }
+          res.end(Buffer.concat(chunks));
+          resolve();
+        });
+        upRes.on("error", () => {
+          if (!res.headersSent) res.status(502).json({ error: "demo simulator connection failed" });
+          resolve();
+        });
+      });
+      up.on("error", () => {
+        if (!res.headersSent) res.status(502).json({ error: "demo simulator unreachable" });
+        resolve();
+      });
+      up.end(payload);
+    });
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Wires the plain linking logic to a Node-RED runtime: one session store, pending-link store and
+ * set of admin routes per runtime (keyed by its httpAdmin app, so a test harness that reloads
+ * the nodes with a fresh app gets fresh routes).
+ */
+import * as os from "os";
+import * as path from "path";
+import type { NodeAPI } from "node-red";
+import type { Express, RequestHandler } from "express";
+import type { PlaidConfigNode, PlaidLinkNode } from "../nodes/types";
+import { createDemoProxy, isDemoSimulatorRunning } from "./demo";
+import { PendingLinkStore, resolveKey, type ResolvedKey } from "./pending";
+import { registerLinkRoutes } from "./routes";
+import { LinkService, type ConfigLike, type LinkNodeLike, type Translate } from "./service";
+import { SessionStore } from "./sessions";
+
+export interface LinkRuntime {
+  service: LinkService;
+  sessions: SessionStore;
+  pending: PendingLinkStore;
+  adminRoot: string;
+}
+
+const runtimes = new WeakMap<object, LinkRuntime>();
+let lastEditorOrigin: string | null = null;
+
+/** The editor origin last seen on an authenticated link request: the best guess of publicUrl. */
+export function seenEditorOrigin(): string | null {
+  return lastEditorOrigin;
+}
+
+type Settings = NodeAPI["settings"] & { get?(key: string): unknown };
+
+function setting(RED: NodeAPI, key: string): unknown {
+  const s = RED.settings as Settings;
+  try {
+    if (typeof s.get === "function") return s.get(key);
+  } catch {
+    // settings.get throws for storage-backed keys before the runtime loaded them
+  }
+  return (s as unknown as Record<string, unknown>)[key];
+}
+
+export function userDirOf(RED: NodeAPI): string {
+  const dir = setting(RED, "userDir");
+  return typeof dir === "string" && dir ? dir : path.join(os.homedir(), ".node-red");
+}
+
+/** httpAdminRoot, normalised to "/…/" (Node-RED's own formatRoot does the same). */
+export function adminRootOf(RED: NodeAPI): string {
+  const root = setting(RED, "httpAdminRoot");
+  if (typeof root !== "string" || !root) return "/";
+  let r = root.startsWith("/") ? root : `/${root}`;
+  if (!r.endsWith("/")) r += "/";
+  return r;
+}
+
+/** The key flows_cred.json is encrypted with (see pending.ts for the `credentialSecret: false` case). */
+export function credentialKey(RED: NodeAPI): ResolvedKey {
+  return resolveKey({
+    credentialSecret: setting(RED, "credentialSecret"),
+    systemSecret: setting(RED, "_credentialSecret"),
+    userDir: userDirOf(RED),
+  });
+}
+
+function isConfigNode(n: unknown): n is PlaidConfigNode & ConfigLike {
+  return !!n && (n as { type?: string }).type === "plaid-config";
+}
+
+function isLinkNode(n: unknown): n is PlaidLinkNode & LinkNodeLike {
+  return !!n && (n as { type?: string }).type === "plaid-link";
+}
+
+export function linkRuntime(RED: NodeAPI): LinkRuntime {
+  const app = RED.httpAdmin as unknown as Express;
+  const existing = runtimes.get(app);
+  if (existing) return existing;
+
+  const t: Translate = (key, vars) => RED._(`plaid-link.${key}`, vars);
+  const userDir = userDirOf(RED);
+  let key: ResolvedKey | null = null;
+  const pending = new PendingLinkStore({
+    file: path.join(userDir, "plaid-sync", "pending-links.json"),
+    key: () => (key ??= credentialKey(RED)).key,
+    warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
+  });
+  const sessions = new SessionStore();
+  const adminRoot = adminRootOf(RED);
+  const service = new LinkService({
+    sessions,
+    pending,
+    adminRoot,
+    t,
+    getConfig: (id) => {
+      const n = RED.nodes.getNode(id);
+      return isConfigNode(n) ? n : null;
+    },
+    getLinkNode: (id) => {
+      const n = RED.nodes.getNode(id);
+      return isLinkNode(n) ? n : null;
+    },
+    getCredentials: (id) => RED.nodes.getCredentials(id) as Record<string, unknown> | undefined,
+    addCredentials: (id, creds) => RED.nodes.addCredentials(id, creds),
+    publish: (topic, data) => RED.comms.publish(topic, data, false),
+    warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
+  });
+
+  const demoInUse = (): boolean => {
+    if (isDemoSimulatorRunning()) return true;
+    let found = false;
+    RED.nodes.eachNode((n: { type?: string; environment?: string }) => {
+      if (n.type === "plaid-config" && (n.environment ?? "demo") === "demo") found = true;
+    });
+    return found;
+  };
+
+  const needsPermission = (perm: string): RequestHandler => {
+    const auth = (RED as unknown as { auth?: { needsPermission(p: string): RequestHandler } }).auth;
+    return auth ? auth.needsPermission(perm) : (_req, _res, next) => next();
+  };
+
+  registerLinkRoutes(app, {
+    service,
+    t,
+    needsPermission,
+    extraOrigins: () => {
+      const out: string[] = [];
+      RED.nodes.eachNode((n: { type?: string; publicUrl?: string }) => {
+        if (n.type === "plaid-config" && typeof n.publicUrl === "string" && n.publicUrl) out.push(n.publicUrl);
+      });
+      return out;
+    },
+    demoProxy: createDemoProxy({ userDir: () => userDir, enabled: demoInUse, notFound: t("errors.demo-off") }),
+    sawEditorOrigin: (o) => {
+      lastEditorOrigin = o;
+    },
+    log: { warn: (m) => RED.log.warn(m) },
+  });
+
+  const rt: LinkRuntime = { service, sessions, pending, adminRoot };
+  runtimes.set(app, rt);
+  return rt;
+}

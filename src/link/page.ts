@@ -1,0 +1,273 @@
+/**
+ * The HTML the Link window shows. Served without admin auth (the session id in the URL is the only
+ * credential), so it contains no secret: the link_token is fetched by the page, the public token
+ * goes back to the server, and the access token never leaves Node-RED.
+ *
+ * All URLs in the page are relative to it (`<admin>/plaid-sync/link/<session>`) so that it keeps
+ * working behind a reverse proxy that serves Node-RED under a path prefix (Home Assistant ingress).
+ */
+import { randomBytes } from "crypto";
+import type { LinkMode } from "./sessions";
+
+/** localStorage key holding {session, link_token} across the OAuth redirect. */
+export const OAUTH_STORAGE_KEY = "plaid-sync.link";
+
+export type PageStrings = Record<string, string>;
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+}
+
+/** JSON that is safe inside a <script> element. */
+export function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+export interface RenderedPage {
+  html: string;
+  headers: Record<string, string>;
+}
+
+function originOf(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+function securityHeaders(nonce: string, extraOrigins: string[]): Record<string, string> {
+  const extra = [...new Set(extraOrigins)].join(" ");
+  const csp = [
+    "default-src 'self'",
+    `script-src 'nonce-${nonce}' 'self' ${extra}`.trim(),
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: https:",
+    `frame-src 'self' https://cdn.plaid.com ${extra}`.trim(),
+    `connect-src 'self' https://*.plaid.com ${extra}`.trim(),
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+  return {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    // The session id is in the URL: never hand it to another site in a Referer header.
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": csp,
+  };
+}
+
+const STYLE = `
+  body { font-family: -apple-system, "Helvetica Neue", Arial, sans-serif; margin: 0; background: #f3f3f3; color: #333; }
+  main { max-width: 34em; margin: 4em auto; background: #fff; border: 1px solid #ddd; border-radius: 4px; padding: 1.5em 2em; }
+  h1 { font-size: 1.3em; margin-top: 0; }
+  .ok { color: #2a7d2a; } .err { color: #b3261e; }
+  button { font-size: 1em; padding: 0.4em 1em; margin: 0.5em 0.5em 0 0; cursor: pointer; }
+  ul { padding-left: 1.2em; }
+  .hint { color: #666; font-size: 0.9em; }
+`;
+
+function shell(title: string, body: string, nonce: string, script = ""): string {
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body><main>${body}</main>${script ? `<script nonce="${nonce}">${script}</script>` : ""}</body></html>`;
+}
+
+export interface LinkPageInput {
+  session: string;
+  mode: LinkMode;
+  /** Absolute (CDN, custom) or relative to the page (demo). */
+  scriptUrl: string;
+  institutionName: string;
+  strings: PageStrings;
+}
+
+/** Browser code of the Link page (ES2017, no dependencies). */
+const LINK_PAGE_JS = `
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("plaid-sync-cfg").textContent);
+  var S = cfg.strings;
+  var KEY = ${JSON.stringify(OAUTH_STORAGE_KEY)};
+  var statusEl = document.getElementById("status");
+  var actionsEl = document.getElementById("actions");
+  var detailEl = document.getElementById("detail");
+  var handler = null;
+  var linkToken = null;
+
+  function show(text, kind) {
+    statusEl.textContent = text;
+    statusEl.className = kind || "";
+  }
+  function button(label, id, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.id = id;
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    actionsEl.appendChild(b);
+    return b;
+  }
+  function clearActions() { actionsEl.textContent = ""; }
+  function remember() {
+    try { localStorage.setItem(KEY, JSON.stringify({ session: cfg.session, link_token: linkToken, at: Date.now() })); } catch (e) { /* private mode */ }
+  }
+  function forget() {
+    try { localStorage.removeItem(KEY); } catch (e) { /* ignore */ }
+  }
+  function reopenButton() {
+    clearActions();
+    button(S.reopen, "plaid-sync-reopen", function () { clearActions(); open(); });
+  }
+  function closeButton() {
+    clearActions();
+    button(S.close, "plaid-sync-close", function () { window.close(); });
+  }
+
+  function complete(publicToken, metadata) {
+    show(S.saving);
+    clearActions();
+    fetch(cfg.session + "/complete", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ public_token: publicToken, metadata: metadata })
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) { return { ok: r.ok, status: r.status, body: body }; });
+    }).then(function (res) {
+      if (!res.ok) {
+        show((res.body && res.body.error) || S.failed, "err");
+        if (res.status !== 404) reopenButton();
+        return;
+      }
+      forget();
+      var ev = res.body;
+      var name = (ev.institution && ev.institution.name) || "";
+      show((cfg.mode === "update" ? S.relinked : S.linked).replace("__institution__", name), "ok");
+      detailEl.textContent = "";
+      var ul = document.createElement("ul");
+      ul.id = "plaid-sync-accounts";
+      (ev.accounts || []).forEach(function (a) {
+        var li = document.createElement("li");
+        li.textContent = a.name + (a.mask ? " ••" + a.mask : "") + (a.subtype ? " (" + a.subtype + ")" : "");
+        ul.appendChild(li);
+      });
+      detailEl.appendChild(ul);
+      var p = document.createElement("p");
+      p.className = "hint";
+      p.textContent = S.deployHint;
+      detailEl.appendChild(p);
+      closeButton();
+    }).catch(function () {
+      show(S.failed, "err");
+      reopenButton();
+    });
+  }
+
+  function open() {
+    if (!window.Plaid || typeof window.Plaid.create !== "function") { show(S.scriptFailed, "err"); return; }
+    remember();
+    var options = {
+      token: linkToken,
+      onSuccess: function (publicToken, metadata) { complete(publicToken, metadata); },
+      onExit: function (err, metadata) {
+        if (handler && handler.destroy) { try { handler.destroy(); } catch (e) { /* ignore */ } }
+        handler = null;
+        if (err) {
+          show(S.exitError.replace("__message__", err.display_message || err.error_message || err.error_code || ""), "err");
+        } else {
+          show(S.exited);
+        }
+        reopenButton();
+      }
+    };
+    var params = new URLSearchParams(window.location.search);
+    var received = params.get("oauth_redirect");
+    if (received) {
+      options.receivedRedirectUri = received;
+      // Only once: a later "open again" starts a fresh Link flow.
+      history.replaceState(null, "", window.location.pathname);
+    }
+    show(S.opening);
+    handler = window.Plaid.create(options);
+    handler.open();
+  }
+
+  function loadScript() {
+    var s = document.createElement("script");
+    s.src = cfg.scriptUrl;
+    s.onload = open;
+    s.onerror = function () { show(S.scriptFailed, "err"); };
+    document.head.appendChild(s);
+  }
+
+  var stored = null;
+  try { stored = JSON.parse(localStorage.getItem(KEY) || "null"); } catch (e) { stored = null; }
+  if (new URLSearchParams(window.location.search).get("oauth_redirect") && stored && stored.session === cfg.session && stored.link_token) {
+    // Back from the bank (OAuth): Link must be re-created with the same link_token.
+    linkToken = stored.link_token;
+    loadScript();
+    return;
+  }
+  fetch(cfg.session + "/token", { credentials: "same-origin" }).then(function (r) {
+    return r.json().catch(function () { return {}; }).then(function (body) { return { ok: r.ok, body: body }; });
+  }).then(function (res) {
+    if (!res.ok || !res.body.link_token) { show((res.body && res.body.error) || S.sessionInvalid, "err"); return; }
+    linkToken = res.body.link_token;
+    loadScript();
+  }).catch(function () { show(S.failed, "err"); });
+})();
+`;
+
+export function renderLinkPage(input: LinkPageInput): RenderedPage {
+  const nonce = randomBytes(16).toString("base64");
+  const S = input.strings;
+  const scriptOrigin = originOf(input.scriptUrl);
+  const cfg = { session: input.session, mode: input.mode, scriptUrl: input.scriptUrl, strings: S };
+  const title = input.mode === "update" ? S.titleUpdate : S.title;
+  const intro = input.mode === "update" && input.institutionName ? S.introUpdate.replace("__institution__", input.institutionName) : input.mode === "update" ? S.introUpdateGeneric : S.intro;
+  const body = `<h1>${escapeHtml(title)}</h1>
+<p>${escapeHtml(intro)}</p>
+<p id="status">${escapeHtml(S.loading)}</p>
+<div id="detail"></div>
+<div id="actions"></div>
+<script type="application/json" id="plaid-sync-cfg">${scriptJson(cfg)}</script>`;
+  return { html: shell(title, body, nonce, LINK_PAGE_JS), headers: securityHeaders(nonce, scriptOrigin ? [scriptOrigin] : []) };
+}
+
+export function renderErrorPage(title: string, message: string, hint: string): RenderedPage {
+  const nonce = randomBytes(16).toString("base64");
+  const body = `<h1>${escapeHtml(title)}</h1><p class="err" id="status">${escapeHtml(message)}</p><p class="hint">${escapeHtml(hint)}</p>`;
+  return { html: shell(title, body, nonce), headers: securityHeaders(nonce, []) };
+}
+
+/**
+ * `<admin>/plaid-sync/oauth?oauth_state_id=…`: the bank sends the user here. The page finds the
+ * Link session this browser started (stored before Link opened) and goes back to it, passing the
+ * exact URL it was reached at, which Link needs as `receivedRedirectUri`.
+ */
+export function renderOAuthPage(strings: PageStrings): RenderedPage {
+  const nonce = randomBytes(16).toString("base64");
+  const body = `<h1>${escapeHtml(strings.title)}</h1><p id="status">${escapeHtml(strings.oauthResuming)}</p>
+<script type="application/json" id="plaid-sync-cfg">${scriptJson({ strings })}</script>`;
+  const js = `
+(function () {
+  "use strict";
+  var S = JSON.parse(document.getElementById("plaid-sync-cfg").textContent).strings;
+  var stored = null;
+  try { stored = JSON.parse(localStorage.getItem(${JSON.stringify(OAUTH_STORAGE_KEY)}) || "null"); } catch (e) { stored = null; }
+  if (!stored || typeof stored.session !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(stored.session)) {
+    var el = document.getElementById("status");
+    el.textContent = S.oauthNoSession;
+    el.className = "err";
+    return;
+  }
+  window.location.replace("link/" + stored.session + "?oauth_redirect=" + encodeURIComponent(window.location.href));
+})();`;
+  return { html: shell(strings.title, body, nonce, js), headers: securityHeaders(nonce, []) };
+}

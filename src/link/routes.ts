@@ -1,0 +1,187 @@
+/**
+ * The admin routes of DESIGN §4 (paths and bodies are an interface):
+ *
+ *   POST <admin>/plaid-sync/link-sessions            plaid-sync.write  {link, config, mode} → {session, url}
+ *   GET  <admin>/plaid-sync/link/<session>           no admin auth     the Link page
+ *   GET  <admin>/plaid-sync/link/<session>/token     no admin auth     {link_token, mode}
+ *   POST <admin>/plaid-sync/link/<session>/complete  no admin auth     {public_token, metadata}
+ *   GET  <admin>/plaid-sync/oauth                    no admin auth     OAuth return page
+ *   POST <admin>/plaid-sync/links/<id>/remove        plaid-sync.write  /item/remove
+ *   GET  <admin>/plaid-sync/links/<id>/health        plaid-sync.read   /item/get summary
+ *   GET|POST <admin>/plaid-sync/demo/*               no admin auth     demo simulator (Link script + backend only)
+ *
+ * The session routes are not behind admin auth on purpose: the Link window is not logged in.
+ * The session id (256 random bits, 30 minutes, one completion) is their credential.
+ */
+import type { Express, NextFunction, Request, RequestHandler, Response } from "express";
+import { checkSameOrigin } from "./origin";
+import { renderErrorPage, renderLinkPage, renderOAuthPage, type PageStrings, type RenderedPage } from "./page";
+import { LinkError, type LinkService, type Translate } from "./service";
+
+export interface RouteDeps {
+  service: LinkService;
+  needsPermission(permission: string): RequestHandler;
+  t: Translate;
+  /** Origins that also count as "this editor" (configured public URLs, for reverse proxies). */
+  extraOrigins(): string[];
+  demoProxy: (req: Request, res: Response) => Promise<void>;
+  /** Called with the editor's origin on each authenticated request (to guess publicBaseUrl). */
+  sawEditorOrigin?(origin: string): void;
+  log?: { warn(msg: string): void };
+}
+
+export const PAGE_STRING_KEYS = [
+  "title",
+  "titleUpdate",
+  "intro",
+  "introUpdate",
+  "introUpdateGeneric",
+  "loading",
+  "opening",
+  "saving",
+  "linked",
+  "relinked",
+  "deployHint",
+  "exited",
+  "exitError",
+  "failed",
+  "reopen",
+  "close",
+  "scriptFailed",
+  "sessionInvalid",
+  "sessionInvalidTitle",
+  "sessionInvalidHint",
+  "oauthResuming",
+  "oauthNoSession",
+] as const;
+
+export function pageStrings(t: Translate): PageStrings {
+  const out: PageStrings = {};
+  for (const k of PAGE_STRING_KEYS) out[k] = t(`page.${k}`);
+  return out;
+}
+
+function send(res: Response, page: RenderedPage, status = 200): void {
+  res.status(status);
+  for (const [k, v] of Object.entries(page.headers)) res.setHeader(k, v);
+  res.end(page.html);
+}
+
+function noStore(res: Response): void {
+  res.setHeader("Cache-Control", "no-store");
+}
+
+function fail(res: Response, err: unknown, deps: RouteDeps): void {
+  noStore(res);
+  if (err instanceof LinkError) {
+    res.status(err.status).json({ error: err.message, code: err.code ?? null });
+    return;
+  }
+  // Anything else is ours: say so without leaking internals (a raw axios error holds the secret).
+  deps.log?.warn(`plaid-sync: ${(err as Error)?.name ?? "Error"} in a link route`);
+  res.status(500).json({ error: deps.t("errors.internal"), code: "INTERNAL" });
+}
+
+/** Refuses state-changing requests from another origin (Node-RED ≤4.1 answers CORS *). */
+function sameOrigin(deps: RouteDeps): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const check = checkSameOrigin(req.headers, deps.extraOrigins());
+    if (!check.ok) {
+      noStore(res);
+      res.status(403).json({ error: deps.t("errors.cross-origin"), code: "CROSS_ORIGIN" });
+      return;
+    }
+    next();
+  };
+}
+
+function editorOrigin(req: Request): string | undefined {
+  const o = req.headers.origin;
+  if (typeof o === "string" && /^https?:\/\/[^/]+$/i.test(o)) return o;
+  const host = req.headers.host;
+  if (typeof host === "string" && /^[A-Za-z0-9.:[\]-]+$/.test(host)) return `${req.protocol}://${host}`;
+  return undefined;
+}
+
+export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
+  const { service } = deps;
+  const strings = () => pageStrings(deps.t);
+  const invalidPage = () => {
+    const S = strings();
+    return renderErrorPage(S.sessionInvalidTitle, S.sessionInvalid, S.sessionInvalidHint);
+  };
+
+  app.post("/plaid-sync/link-sessions", deps.needsPermission("plaid-sync.write"), sameOrigin(deps), async (req: Request, res: Response) => {
+    try {
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      const origin = editorOrigin(req);
+      if (origin) deps.sawEditorOrigin?.(origin);
+      const out = await service.createSession({ link: b.link, config: b.config, mode: b.mode ?? "add", editorOrigin: origin });
+      noStore(res);
+      res.status(201).json(out);
+    } catch (err) {
+      fail(res, err, deps);
+    }
+  });
+
+  app.get("/plaid-sync/link/:session", (req: Request, res: Response) => {
+    const info = service.pageInfo(req.params.session);
+    if (!info) {
+      send(res, invalidPage(), 404);
+      return;
+    }
+    send(
+      res,
+      renderLinkPage({ session: info.session.id, mode: info.session.mode, scriptUrl: info.scriptUrl, institutionName: info.institutionName, strings: strings() }),
+    );
+  });
+
+  app.get("/plaid-sync/link/:session/token", (req: Request, res: Response) => {
+    try {
+      const out = service.token(req.params.session);
+      noStore(res);
+      res.json(out);
+    } catch (err) {
+      fail(res, err, deps);
+    }
+  });
+
+  app.post("/plaid-sync/link/:session/complete", sameOrigin(deps), async (req: Request, res: Response) => {
+    try {
+      const ev = await service.complete(req.params.session, req.body);
+      noStore(res);
+      res.json(ev);
+    } catch (err) {
+      fail(res, err, deps);
+    }
+  });
+
+  app.get("/plaid-sync/oauth", (_req: Request, res: Response) => {
+    send(res, renderOAuthPage(strings()));
+  });
+
+  app.post("/plaid-sync/links/:id/remove", deps.needsPermission("plaid-sync.write"), sameOrigin(deps), async (req: Request, res: Response) => {
+    try {
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      const out = await service.remove(req.params.id, b.config);
+      noStore(res);
+      res.json(out);
+    } catch (err) {
+      fail(res, err, deps);
+    }
+  });
+
+  app.get("/plaid-sync/links/:id/health", deps.needsPermission("plaid-sync.read"), async (req: Request, res: Response) => {
+    try {
+      const out = await service.health(req.params.id, req.query.config);
+      noStore(res);
+      res.json(out);
+    } catch (err) {
+      fail(res, err, deps);
+    }
+  });
+
+  app.all("/plaid-sync/demo/*", (req: Request, res: Response) => {
+    void deps.demoProxy(req, res);
+  });
+}

@@ -1,0 +1,218 @@
+/**
+ * plaid-transactions: glue between Node-RED and the sync engine (src/sync). Reads the node's
+ * properties (DESIGN §3.3, an interface), turns engine output into messages, keeps the status
+ * dot honest, and reports failures with done(err) so a Catch node can act on them.
+ */
+import * as os from "os";
+import * as path from "path";
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
+import { PlaidRequestError, toPlaidError, type PlaidSyncError } from "../plaid/errors";
+import { describe, needsLogin } from "../sync/advice";
+import { engineError, SyncEngine, type CommitMode, type EngineSettings, type SyncSummary } from "../sync/engine";
+import { isValidTimezone } from "../influx/time";
+import type { PlaidLinkNode } from "./types";
+
+interface PlaidTransactionsDef extends NodeDef {
+  link?: string;
+  measurement?: string;
+  balanceMeasurement?: string;
+  includePending?: boolean | string;
+  invertAmounts?: boolean | string;
+  timezone?: string;
+  batchSize?: number | string;
+  commit?: string;
+}
+
+/** What msg.error holds on failure: secret-free, with what to do in `message`. */
+interface SyncErrorInfo {
+  code: string;
+  type: string;
+  message: string;
+  display_message: string | null;
+  request_id: string | null;
+  relinkUrl?: string;
+}
+
+function bool(v: unknown, dflt: boolean): boolean {
+  if (v === undefined || v === null || v === "") return dflt;
+  return v === true || v === "true";
+}
+
+function hhmm(d: Date): string {
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+function settingsFrom(def: PlaidTransactionsDef): EngineSettings {
+  const batch = Number(def.batchSize);
+  return {
+    measurement: String(def.measurement || "plaid_transactions").trim() || "plaid_transactions",
+    balanceMeasurement: String(def.balanceMeasurement || "plaid_balances").trim() || "plaid_balances",
+    includePending: bool(def.includePending, true),
+    invertAmounts: bool(def.invertAmounts, false),
+    timezone: String(def.timezone ?? "").trim(),
+    batchSize: Number.isInteger(batch) && batch >= 1 ? batch : 5000,
+    commit: (def.commit === "confirm" ? "confirm" : "send") as CommitMode,
+  };
+}
+
+export = function plaidTransactionsModule(RED: NodeAPI): void {
+  const t = (key: string, vars?: Record<string, string | number>): string => RED._(`plaid-transactions.${key}`, vars);
+
+  function PlaidTransactions(this: Node, def: PlaidTransactionsDef) {
+    RED.nodes.createNode(this, def);
+    const node = this; // eslint-disable-line @typescript-eslint/no-this-alias -- Node-RED constructor style
+    const settings = settingsFrom(def);
+    const linkNode = (def.link ? RED.nodes.getNode(def.link) : null) as PlaidLinkNode | null;
+    const userDir = (RED.settings as { userDir?: string }).userDir || path.join(os.homedir(), ".node-red");
+    let warnedForeign = false;
+
+    const lastStatus = { summary: null as SyncSummary | null };
+    const summaryStatus = (s: SyncSummary): void => {
+      lastStatus.summary = s;
+      node.status({
+        fill: "green",
+        shape: "dot",
+        text: t("status.summary", { added: s.added, modified: s.modified, removed: s.removed, time: hhmm(new Date(s.finishedAt)) }),
+      });
+    };
+
+    let setupProblem: PlaidRequestError | null = null;
+    if (!isValidTimezone(settings.timezone)) {
+      setupProblem = engineError("INVALID_SETTINGS", t("errors.timezone", { timezone: settings.timezone }));
+    } else if (!linkNode) {
+      setupProblem = engineError("NOT_CONFIGURED", t("errors.noLink"));
+    }
+
+    const engine = setupProblem
+      ? null
+      : new SyncEngine({
+          nodeId: node.id,
+          stateDir: path.join(userDir, "plaid-sync"),
+          settings,
+          getClient: async () => {
+            const cfg = linkNode!.configNode();
+            if (!cfg) throw engineError("NOT_CONFIGURED", t("errors.noConfig"));
+            const problem = cfg.problem();
+            if (problem) throw engineError("NOT_CONFIGURED", problem);
+            return cfg.getClient();
+          },
+          getAccessToken: () => linkNode!.getAccessToken(),
+          getItem: () => ({
+            itemId: linkNode!.itemId,
+            institutionId: linkNode!.institutionId,
+            institutionName: linkNode!.institutionName,
+            accounts: Array.isArray(linkNode!.accounts) ? linkNode!.accounts : [],
+          }),
+          sink: {
+            points: (m) => node.send([{ payload: m.payload, plaid: m.plaid, ...(m.lineProtocol !== undefined ? { lineProtocol: m.lineProtocol } : {}) }, null]),
+            event: (ev) => node.send([null, { topic: ev.topic, payload: ev.payload, plaid: ev.plaid }]),
+          },
+          hooks: {
+            warn: (m) => node.warn(m),
+            log: (m) => node.log(m),
+            onStart: () => node.status({ fill: "blue", shape: "dot", text: t("status.syncing") }),
+            onRetry: (_e, attempt) => node.status({ fill: "blue", shape: "ring", text: t("status.retrying", { attempt }) }),
+            onSent: (s) => {
+              if (s.commit === "confirm") node.status({ fill: "blue", shape: "ring", text: t("status.confirming") });
+            },
+            onCommitted: (s) => summaryStatus(s),
+            onConfirmFailed: () => node.status({ fill: "yellow", shape: "ring", text: t("status.notConfirmed") }),
+          },
+        });
+
+    if (setupProblem) {
+      node.status({ fill: "red", shape: "ring", text: t("status.notConfigured") });
+      node.error(describe(setupProblem.plaid));
+    }
+
+    async function errorInfo(e: PlaidSyncError): Promise<SyncErrorInfo> {
+      const info: SyncErrorInfo = {
+        code: e.code,
+        type: e.type,
+        message: describe(e),
+        display_message: e.display_message,
+        request_id: e.request_id,
+      };
+      if (needsLogin(e) && linkNode) {
+        try {
+          let timer: NodeJS.Timeout | undefined;
+          const url = await Promise.race([
+            linkNode.createRelinkUrl(),
+            new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), 10_000))),
+          ]).finally(() => clearTimeout(timer));
+          if (typeof url === "string" && url) info.relinkUrl = url;
+        } catch {
+          // No re-login link available (e.g. config not deployed): leave it out.
+        }
+      }
+      return info;
+    }
+
+    function failStatus(e: PlaidSyncError): void {
+      if (needsLogin(e)) node.status({ fill: "yellow", shape: "ring", text: t("status.needsLogin") });
+      else if (e.code === "SYNC_ABORTED") node.status({});
+      else node.status({ fill: "red", shape: "ring", text: e.code });
+    }
+
+    async function fail(msg: NodeMessageInFlow & { error?: unknown }, err: unknown, done: (err?: Error) => void): Promise<void> {
+      const clean = toPlaidError(err).plaid;
+      failStatus(clean);
+      const info = await errorInfo(clean);
+      msg.error = info;
+      // Node-RED hands `code` (and `cause`) of this Error to Catch nodes as msg.error.code /
+      // msg.error.cause; the object set above travels along as msg._error.
+      const e = new Error(info.message, { cause: info }) as Error & { code?: string };
+      e.code = info.code;
+      done(e);
+    }
+
+    node.on("input", (msg: NodeMessageInFlow & { plaid?: unknown; error?: unknown }, _send, done) => {
+      const plaid = msg.plaid as { syncId?: unknown; part?: unknown } | undefined;
+      if (plaid && typeof plaid === "object" && typeof plaid.syncId === "string") {
+        if (engine?.isOwnSyncId(plaid.syncId)) {
+          // A part coming back (Complete node → confirmation; Catch node → refused).
+          engine.confirm(plaid.syncId, Number(plaid.part), msg.error);
+          done();
+          return;
+        }
+        if (typeof plaid.part === "number") {
+          // Output of another plaid-transactions node: never a trigger (that would loop).
+          if (!warnedForeign) node.warn(t("warnings.foreignSyncId"));
+          warnedForeign = true;
+          done();
+          return;
+        }
+      }
+      if (!engine) {
+        void fail(msg, setupProblem, done);
+        return;
+      }
+      const topic = typeof msg.topic === "string" ? msg.topic.trim().toLowerCase() : "";
+      if (topic === "reset") {
+        engine
+          .reset()
+          .then(() => {
+            node.status({ fill: "grey", shape: "ring", text: t("status.reset") });
+            done();
+          })
+          .catch((err) => fail(msg, err, done));
+        return;
+      }
+      engine
+        .trigger(topic === "resync" ? "resync" : "sync")
+        .then(() => done())
+        .catch((err) => fail(msg, err, done));
+    });
+
+    node.on("close", (_removed: boolean, done: () => void) => {
+      const finish = (): void => {
+        node.status({});
+        done();
+      };
+      if (engine) engine.close().then(finish, finish);
+      else finish();
+    });
+  }
+
+  RED.nodes.registerType("plaid-transactions", PlaidTransactions);
+};

@@ -306,6 +306,23 @@ export class NodeRed {
     }
   }
 
+  /**
+   * The stored credentials (flows_cred.json), decrypted with this instance's credentialSecret the
+   * way Node-RED does it (aes-256-ctr, key sha256(secret), "$" = iv hex + base64). {} when none.
+   */
+  readCredentials(): Record<string, Record<string, unknown>> {
+    const text = this.readUserFile("flows_cred.json");
+    if (!text) return {};
+    const stored = JSON.parse(text) as Record<string, unknown>;
+    if (typeof stored.$ !== "string") return stored as Record<string, Record<string, unknown>>;
+    if (this.credentialSecret === false) throw new Error("flows_cred.json is encrypted but credentialSecret is false");
+    const key = crypto.createHash("sha256").update(this.credentialSecret).digest();
+    const iv = Buffer.from(stored.$.substring(0, 32), "hex");
+    const decipher = crypto.createDecipheriv("aes-256-ctr", key, iv);
+    const json = decipher.update(stored.$.substring(32), "base64", "utf8") + decipher.final("utf8");
+    return JSON.parse(json) as Record<string, Record<string, unknown>>;
+  }
+
   /** Every file under the userDir (relative paths), for "no plaintext secret anywhere" greps. */
   userFiles(): string[] {
     const out: string[] = [];

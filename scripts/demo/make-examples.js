@@ -17,7 +17,7 @@ function link(id, name, config) {
   return { id, type: "plaid-link", name, config, itemId: "", institutionId: "", institutionName: "", accounts: [] };
 }
 function tx(id, z, link, x, y, wires, extra = {}) {
-  return { id, type: "plaid-transactions", z, name: "", link, measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "send", lineProtocol: false, x, y, wires, ...extra };
+  return { id, type: "plaid-transactions", z, name: "", link, measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "send", x, y, wires, ...extra };
 }
 function comment(id, z, name, info, x, y) {
   return { id, type: "comment", z, name, info, x, y, wires: [] };
@@ -76,8 +76,10 @@ function comment(id, z, name, info, x, y) {
     "",
     "### How the wiring keeps data exact",
     "*plaid-transactions* has `commit: confirm`: it saves its sync position only after the",
-    "**Complete** node reports that *Write to InfluxDB* wrote every part. If InfluxDB is down, the",
-    "next sync writes the same points again — every write is idempotent, nothing is counted twice.",
+    "**Complete** node reports that *Write to InfluxDB* wrote every part. The *Write errors* Catch",
+    "tells it when InfluxDB refused a part (e.g. it is down); then the next sync writes the same",
+    "points again — every write is idempotent, nothing is counted twice. (Don't wire the",
+    "*Sync errors* Catch back in: that would start a new sync.)",
     "",
     "When the bank needs you to log in again (`ITEM_LOGIN_REQUIRED`) the **Catch** branch builds a",
     "message with a one-time re-login link. Replace the *Notify me* debug node with your notifier",
@@ -112,9 +114,9 @@ function comment(id, z, name, info, x, y) {
   ].join("\n");
   const notify = [
     "// Turns the error of plaid-transactions into a notification.",
-    "// Node-RED's Catch node puts its own {message, source} in msg.error and keeps the",
-    "// node's Plaid error object in msg._error, so look in both.",
-    "const plaid = msg._error || {};",
+    "// The Catch node gives msg.error = {message, code, source, cause}; cause (and msg._error)",
+    "// is plaid-transactions' error: {code, type, message, display_message, request_id, relinkUrl}.",
+    "const plaid = (msg.error && msg.error.cause) || msg._error || {};",
     "const err = msg.error || {};",
     "const code = plaid.code || plaid.error_code || err.code;",
     "if (code === \"ITEM_LOGIN_REQUIRED\") {",
@@ -139,7 +141,7 @@ function comment(id, z, name, info, x, y) {
     { id: I(9), type: "function", z, name: "Needs login?", func: notify, outputs: 2, timeout: 0, noerr: 0, initialize: "", finalize: "", libs: [], outputLabels: ["log in again", "other error"], x: 360, y: 300, wires: [[I(10)], [I(11)]] },
     Object.assign(debug(I(10), z, "Notify me (wire your notifier here)", 660, 280, "payload"), { tostatus: true }),
     debug(I(11), z, "Other sync errors", 620, 320, "payload"),
-    { id: I(14), type: "catch", z, name: "Write errors", scope: [I(5)], uncaught: false, x: 150, y: 380, wires: [[I(15)]] },
+    { id: I(14), type: "catch", z, name: "Write errors", scope: [I(5)], uncaught: false, x: 150, y: 380, wires: [[I(4), I(15)]] },
     debug(I(15), z, "InfluxDB refused a write (retried next sync)", 430, 380, "error"),
     link(I(12), "My bank", I(16)),
     { id: I(13), type: "influxdb", hostname: "127.0.0.1", port: "8086", protocol: "http", database: "plaid", name: "Local InfluxDB", usetls: false, tls: "", influxdbVersion: "1.x", url: "http://localhost:8086", timeout: "10", rejectUnauthorized: true },
@@ -156,16 +158,17 @@ function comment(id, z, name, info, x, y) {
     "For InfluxDB without the `node-red-contrib-influxdb` nodes, Telegraf, or anything that",
     "accepts InfluxDB **line protocol** over HTTP.",
     "",
-    "*plaid-transactions* has **Line protocol** on, so each output-1 message also carries",
+    "Each output-1 message of *plaid-transactions* also carries",
     "`msg.lineProtocol` (the same points, one per line, nanosecond timestamps). The change node",
     "moves it into `msg.payload`, and *POST /write* sends it to InfluxDB 1.x",
     "(`http://127.0.0.1:8086/write?db=plaid`, precision ns, the default). For InfluxDB 2.x use",
     "`/api/v2/write?org=<org>&bucket=plaid&precision=ns` with the header",
     "`Authorization: Token <token>`.",
     "",
-    "*POST /write* sends non-2xx answers to the **Catch** node, and the **Complete** node",
-    "confirms each written part back to *plaid-transactions* (`commit: confirm`), so a failed",
-    "write is simply repeated by the next sync.",
+    "*POST /write* sends non-2xx answers to the *Write errors* **Catch** node. The **Complete**",
+    "node (written) and that Catch node both go back into *plaid-transactions*",
+    "(`commit: confirm`): it saves its position only when every part was written, so a failed",
+    "write is simply repeated by the next sync. Never wire the *Sync errors* Catch back in.",
     "",
     "Link an account first: open the **plaid-link** config *My bank*, click **Link account**",
     "(demo: *First Platypus Bank*, `user_good` / `pass_good`), **Deploy**, then click *Sync now*.",
@@ -173,7 +176,7 @@ function comment(id, z, name, info, x, y) {
   const flow = [
     comment(I(2), z, "Line protocol → InfluxDB HTTP API — double-click me", info, 220, 60),
     inject(I(3), z, "Sync now", 140, 140, [[I(4)]]),
-    tx(I(4), z, I(11), 360, 140, [[I(5)], [I(10)]], { commit: "confirm", lineProtocol: true }),
+    tx(I(4), z, I(11), 360, 140, [[I(5)], [I(10)]], { commit: "confirm" }),
     {
       id: I(5), type: "change", z, name: "payload = lineProtocol",
       rules: [
@@ -184,8 +187,10 @@ function comment(id, z, name, info, x, y) {
     },
     { id: I(6), type: "http request", z, name: "POST /write", method: "POST", ret: "txt", paytoqs: "ignore", url: "http://127.0.0.1:8086/write?db=plaid", tls: "", persist: false, proxy: "", insecureHTTPParser: false, authType: "", senderr: true, headers: [], x: 810, y: 120, wires: [[]] },
     { id: I(7), type: "complete", z, name: "Written", scope: [I(6)], uncaught: false, x: 150, y: 220, wires: [[I(4)]] },
-    { id: I(8), type: "catch", z, name: "Errors", scope: [I(4), I(6)], uncaught: false, x: 150, y: 280, wires: [[I(9)]] },
-    debug(I(9), z, "Sync or write failed", 370, 280, "error"),
+    { id: I(8), type: "catch", z, name: "Write errors", scope: [I(6)], uncaught: false, x: 150, y: 280, wires: [[I(4), I(9)]] },
+    debug(I(9), z, "InfluxDB refused a write (retried next sync)", 430, 280, "error"),
+    { id: I(13), type: "catch", z, name: "Sync errors", scope: [I(4)], uncaught: false, x: 150, y: 340, wires: [[I(14)]] },
+    debug(I(14), z, "Sync failed", 360, 340, "error"),
     debug(I(10), z, "Transaction events", 620, 180, "true"),
     link(I(11), "My bank", I(12)),
     cfg(I(12), "Demo (simulator)", "demo"),

@@ -147,7 +147,15 @@ export class PendingLinkStore {
       if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("unexpected content");
       return value as Record<string, PendingLink>;
     } catch (err) {
-      this.options.warn?.(`${this.options.file} could not be read (${(err as Error).message}); pending links in it are ignored`);
+      // Keep the unreadable file for manual recovery (it may hold tokens under an older key)
+      // instead of overwriting it with the next save.
+      const aside = `${this.options.file}.unreadable-${Date.now()}`;
+      try {
+        fs.renameSync(this.options.file, aside);
+      } catch {
+        // leave it where it is
+      }
+      this.options.warn?.(`${this.options.file} could not be read (${(err as Error).message}); moved aside to ${path.basename(aside)}`);
       return {};
     }
   }

@@ -186,6 +186,7 @@
       lastError: null,
       success: null, // {public_token, metadata} once complete
       searchQuery: "",
+      searchTimer: null,
       busy: false,
       previousFocus: null,
     };
@@ -258,6 +259,7 @@
     }
 
     function unmount() {
+      if (state.searchTimer) { window.clearTimeout(state.searchTimer); state.searchTimer = null; }
       if (root && root.parentNode) root.parentNode.removeChild(root);
       root = null;
       state.isOpen = false;
@@ -367,7 +369,6 @@
 
     function viewSelectInstitution() {
       var list = el("ul", { className: "plaid-link-list", id: "plaid-link-institutions", "aria-label": "Institutions" }, institutionItems());
-      var searchTimer = null;
       var search = el("input", {
         id: "plaid-link-search",
         type: "search",
@@ -378,10 +379,8 @@
           state.searchQuery = ev.target.value;
           list.textContent = "";
           institutionItems().forEach(function (n) { list.appendChild(n); });
-          if (searchTimer) window.clearTimeout(searchTimer);
-          searchTimer = window.setTimeout(function () {
-            emit("SEARCH_INSTITUTION", { institution_search_query: state.searchQuery });
-          }, 300);
+          if (state.searchTimer) window.clearTimeout(state.searchTimer);
+          state.searchTimer = window.setTimeout(flushSearchEvent, 300);
         },
       });
       render("SELECT_INSTITUTION", "Select your institution", [
@@ -391,8 +390,16 @@
       ], "#plaid-link-search");
     }
 
+    function flushSearchEvent() {
+      if (!state.searchTimer) return;
+      window.clearTimeout(state.searchTimer);
+      state.searchTimer = null;
+      emit("SEARCH_INSTITUTION", { institution_search_query: state.searchQuery });
+    }
+
     function selectInstitution(inst) {
       if (state.busy) return;
+      flushSearchEvent();
       state.institution = { institution_id: inst.institution_id, name: inst.name, oauth: !!inst.oauth };
       emit("SELECT_INSTITUTION", { institution_id: inst.institution_id, institution_name: inst.name });
       setError(null);

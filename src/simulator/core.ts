@@ -1,0 +1,59 @@
+import { todayUtc, addDays } from "./dates";
+import { Faults } from "./faults";
+import { ItemStore } from "./store/items";
+import { LinkTokens } from "./store/link-tokens";
+import { WebhookSender } from "./webhooks";
+
+export interface CoreOptions {
+  clientId: string;
+  secret: string;
+  stateFile?: string;
+  today?: string;
+}
+
+/**
+ * The simulator's state and services, shared by all handlers. Time is a function so tests can
+ * move it forward (token expiry) without waiting.
+ */
+export class SimulatorCore {
+  readonly clientId: string;
+  readonly secret: string;
+  readonly store: ItemStore;
+  readonly linkTokens: LinkTokens;
+  readonly faults = new Faults();
+  readonly webhooks: WebhookSender;
+  private clockOffsetMs = 0;
+  private readonly startDate: string | null;
+  private readonly startMs: number;
+
+  constructor(opts: CoreOptions) {
+    this.clientId = opts.clientId;
+    this.secret = opts.secret;
+    this.startDate = opts.today ?? null;
+    this.startMs = Date.now();
+    const now = (): number => this.now();
+    this.store = new ItemStore(now, opts.stateFile);
+    this.linkTokens = new LinkTokens(now);
+    this.webhooks = new WebhookSender(now);
+  }
+
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms;
+  }
+
+  /** The date new Items treat as "today": options.today, moving on with the (adjusted) clock. */
+  today(): string {
+    if (this.startDate === null) return todayUtc(new Date(this.now()));
+    return addDays(this.startDate, Math.floor((this.now() - this.startMs) / 86_400_000));
+  }
+
+  reset(): void {
+    this.store.reset();
+    this.linkTokens.clear();
+    this.faults.clear();
+  }
+}

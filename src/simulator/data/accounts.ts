@@ -1,0 +1,40 @@
+import type { AccountKind } from "./catalog";
+
+/** An account as an Item's profile describes it, before ids are assigned. */
+export interface AccountTemplate {
+  name: string;
+  mask: string | null;
+  official_name: string | null;
+  type: "depository" | "credit" | "loan" | "investment" | "other";
+  subtype: string | null;
+  /** Which generated activity the account gets; null: none (investment accounts). */
+  kind: AccountKind | null;
+  currency: string;
+  /** The balance `current` shows at link time; later activity moves it. */
+  startCurrentCents: number;
+  limitCents: number | null;
+}
+
+/** Plaid's standard Sandbox accounts (plaid-api-notes §4.2); the IRA shows /sync omits investments. */
+export const STANDARD_ACCOUNTS: readonly AccountTemplate[] = [
+  { name: "Plaid Checking", mask: "0000", official_name: "Plaid Gold Standard 0% Interest Checking", type: "depository", subtype: "checking", kind: "checking", currency: "USD", startCurrentCents: 11000, limitCents: null },
+  { name: "Plaid Saving", mask: "1111", official_name: "Plaid Silver Standard 0.1% Interest Saving", type: "depository", subtype: "savings", kind: "savings", currency: "USD", startCurrentCents: 21000, limitCents: null },
+  { name: "Plaid Credit Card", mask: "3333", official_name: "Plaid Diamond 12.5% APR Interest Credit Card", type: "credit", subtype: "credit card", kind: "credit", currency: "USD", startCurrentCents: 41000, limitCents: 200000 },
+  { name: "Plaid IRA", mask: "5555", official_name: null, type: "investment", subtype: "ira", kind: null, currency: "USD", startCurrentCents: 11001, limitCents: null },
+];
+
+/** Maps a Plaid type/subtype to the generated activity it should carry. */
+export function kindFor(type: string, subtype: string | null): AccountKind | null {
+  if (type === "depository") return subtype === "checking" || subtype === null ? "checking" : "savings";
+  if (type === "credit") return "credit";
+  if (type === "loan") return "loan";
+  return null;
+}
+
+/** Relative share of generated transactions per account kind. */
+export const KIND_WEIGHT: Readonly<Record<AccountKind, number>> = { checking: 5, credit: 4, savings: 1, loan: 0.3 };
+
+/** Accounts whose balances grow with spending (amount owed) rather than shrink. */
+export function isLiability(type: string): boolean {
+  return type === "credit" || type === "loan";
+}

@@ -1,0 +1,103 @@
+import { dayNumber, isoSeconds } from "../dates";
+import { SimError, invalidField } from "../errors";
+import { simulateDay } from "../ledger/activity";
+import { decodeCursor, encodeCursor, type SyncCursor } from "../ledger/cursor";
+import type { Transaction } from "../types";
+import type { JsonObject } from "../validate";
+import { syncUpdatesAvailable } from "../webhooks";
+import { itemFor, itemJson, type HandlerContext } from "./common";
+
+function withOriginalDescription(txns: Transaction[], include: boolean): Transaction[] {
+  return include ? txns.map((t) => ({ ...t, original_description: t.name.toUpperCase() })) : txns;
+}
+
+export function transactionsSync(ctx: HandlerContext): JsonObject {
+  const f = ctx.fields;
+  const cursorText = f.string("cursor");
+  const count = f.integer("count", { min: 1, max: 500 }) ?? 100;
+  const options = f.object("options");
+  const includeOriginal = options?.boolean("include_original_description") ?? false;
+  options?.boolean("include_personal_finance_category");
+  options?.boolean("include_logo_and_counterparty_beta");
+  options?.integer("days_requested", { min: 1, max: 730 });
+  options?.string("personal_finance_category_version");
+  const accountIdOpt = options?.string("account_id");
+  const item = itemFor(ctx);
+  const ledger = item.ledger;
+
+  let accountFilter: number | null = null;
+  if (accountIdOpt !== undefined) {
+    accountFilter = item.accountPos(accountIdOpt);
+    if (accountFilter < 0) throw new SimError("INVALID_ACCOUNT_ID");
+  }
+
+  let cursor: SyncCursor;
+  if (cursorText === undefined || cursorText === "") cursor = { pos: 0, mark: null, account: accountFilter };
+  else if (cursorText === "now") cursor = { pos: ledger.end, mark: null, account: accountFilter };
+  else {
+    cursor = decodeCursor(item.itemId, cursorText);
+    if (cursor.account !== accountFilter) throw invalidField("cursor", "was issued for a different options.account_id");
+    if (cursor.pos > ledger.end) throw invalidField("cursor", "is invalid; use a next_cursor returned by /transactions/sync");
+  }
+  if (cursor.mark !== null && cursor.mark !== ledger.end) throw new SimError("TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION");
+
+  if (!item.rec.sync_called) {
+    item.rec.sync_called = true;
+    ctx.core.store.save();
+  }
+  const page = cursorText === "now" ? { added: [], modified: [], removed: [], next: ledger.end, hasMore: false } : ledger.page(cursor.pos, count, accountFilter);
+  const accounts = item.accounts({ withInvestments: false }).filter((a) => accountFilter === null || a.account_id === accountIdOpt);
+  return {
+    transactions_update_status: "HISTORICAL_UPDATE_COMPLETE",
+    accounts,
+    added: withOriginalDescription(page.added, includeOriginal),
+    modified: withOriginalDescription(page.modified, includeOriginal),
+    removed: page.removed,
+    next_cursor: encodeCursor(item.itemId, { pos: page.next, mark: page.hasMore ? ledger.end : null, account: accountFilter }),
+    has_more: page.hasMore,
+  };
+}
+
+export function transactionsGet(ctx: HandlerContext): JsonObject {
+  const f = ctx.fields;
+  const start = f.date("start_date", true);
+  const end = f.date("end_date", true);
+  const options = f.object("options");
+  const accountIds = options?.stringArray("account_ids");
+  const count = options?.integer("count", { min: 1, max: 500 }) ?? 100;
+  const offset = options?.integer("offset", { min: 0 }) ?? 0;
+  const includeOriginal = options?.boolean("include_original_description") ?? false;
+  options?.boolean("include_personal_finance_category");
+  options?.boolean("include_personal_finance_category_beta");
+  options?.boolean("include_logo_and_counterparty_beta");
+  options?.integer("days_requested", { min: 1, max: 730 });
+  options?.string("personal_finance_category_version");
+  const item = itemFor(ctx);
+  if (start > end) throw invalidField("start_date", "must be on or before end_date");
+  let filter: Set<number> | null = null;
+  if (accountIds) {
+    filter = new Set(accountIds.map((id) => item.accountPos(id)));
+    if (filter.has(-1)) throw new SimError("INVALID_ACCOUNT_ID");
+  }
+  const entries = item.ledger.netEntries(filter, dayNumber(start), dayNumber(end));
+  // Newest first, as Plaid lists them; ties broken by position so offset paging is stable.
+  entries.sort((a, b) => b.day - a.day || b.seq - a.seq);
+  const slice = entries.slice(offset, offset + count).map((e) => item.ledger.materialise(e));
+  const accounts = item.accounts({ withInvestments: false }).filter((a) => !accountIds || accountIds.includes(a.account_id));
+  return {
+    accounts,
+    transactions: withOriginalDescription(slice, includeOriginal),
+    total_transactions: entries.length,
+    item: itemJson(item, false),
+  };
+}
+
+/** One on-demand extraction; for dynamic Items that is one simulated day of activity. */
+export function transactionsRefresh(ctx: HandlerContext): JsonObject {
+  const item = itemFor(ctx);
+  const changed = item.rec.profile.dynamic ? simulateDay(item) : false;
+  item.rec.last_successful_update = isoSeconds(new Date(ctx.core.now()));
+  ctx.core.store.save();
+  if (changed && item.rec.sync_called) ctx.core.webhooks.send(item, syncUpdatesAvailable(item));
+  return {};
+}

@@ -369,7 +369,7 @@ describe("link: service", () => {
     assert.strictEqual(published.length, 0);
     fail = false;
     await service.complete(session, { public_token: "public-good", metadata });
-    assert.strictEqual(creds.l1.accessToken, SECRET_TOKEN);
+    assert.strictEqual((creds as Record<string, Record<string, unknown>>)["l1"].accessToken, SECRET_TOKEN);
   });
 
   it("a credential store failure rolls the pending entry back (no half-written link)", async () => {

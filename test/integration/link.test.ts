@@ -1,0 +1,385 @@
+/**
+ * plaid-config + plaid-link in the real Node-RED runtime (node-red-node-test-helper), against the
+ * simulator: the admin routes end to end, credentials, the encrypted pending store, and the
+ * demo environment's in-process simulator behind the admin proxy.
+ *
+ * Plaid Link's UI is replaced here by the simulator's own APIs (/sandbox/public_token/create and
+ * the stand-in Link backend); the browser test (test/e2e/link.test.ts) drives the real page.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { Simulator } from "../../src/simulator";
+import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
+import { createPlaidClient } from "../../src/plaid/client";
+import { stopDemoSimulator } from "../../src/link/demo";
+import type { PlaidConfigNode, PlaidLinkNode } from "../../src/nodes/types";
+
+const plaidConfig = require("../../src/nodes/plaid-config");
+const plaidLink = require("../../src/nodes/plaid-link");
+
+// No type declarations ship with the helper: the few calls used here are typed below.
+const helper = require("node-red-node-test-helper") as {
+  init(runtimePath: string): void;
+  settings(s: Record<string, unknown>): void;
+  startServer(): Promise<void>;
+  stopServer(): Promise<void>;
+  load(nodes: unknown[], flow: unknown[], creds?: Record<string, unknown>): Promise<void>;
+  unload(): Promise<void>;
+  getNode(id: string): unknown;
+};
+helper.init(require.resolve("node-red"));
+
+type Resp = { status: number; body: Record<string, unknown>; text: string; headers: Record<string, string> };
+
+interface H {
+  request(): {
+    get(p: string): Req;
+    post(p: string): Req;
+  };
+  credentials: { get(id: string): Record<string, unknown> | undefined };
+  _events: NodeJS.EventEmitter;
+}
+interface Req extends PromiseLike<Resp> {
+  set(k: string, v: string): Req;
+  send(b: unknown): Req;
+  query(q: Record<string, string>): Req;
+}
+const h = helper as unknown as H;
+
+/** Every admin response body, for the "no secret anywhere" check at the end of each test. */
+let seen: string[] = [];
+async function call(method: "get" | "post", p: string, body?: unknown, headers: Record<string, string> = {}): Promise<Resp> {
+  let r = h.request()[method](p);
+  for (const [k, v] of Object.entries(headers)) r = r.set(k, v);
+  if (body !== undefined) r = r.send(body);
+  const res = await r;
+  seen.push(res.text);
+  return res;
+}
+
+function flow(env: Record<string, unknown>) {
+  return [
+    { id: "c1", type: "plaid-config", name: "", clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "", ...env },
+    { id: "l1", type: "plaid-link", config: "c1", name: "", itemId: "", institutionId: "", institutionName: "", accounts: [] },
+  ];
+}
+
+async function sandboxPublicToken(sim: Simulator): Promise<string> {
+  const client = createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET });
+  const res = await client.sandboxPublicTokenCreate({ institution_id: "ins_109508", initial_products: ["transactions" as never] });
+  return res.data.public_token;
+}
+
+/** The stand-in Link backend (what the Link window does): log in and finish, for a link_token. */
+async function standInLink(backend: string, linkToken: string): Promise<{ public_token: string; metadata: Record<string, unknown> }> {
+  const post = async (ep: string, body: unknown) => {
+    const r = await fetch(`${backend}/simulator/link/${ep}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const j = (await r.json()) as Record<string, unknown>;
+    if (!r.ok) throw new Error(`${ep}: ${r.status} ${JSON.stringify(j)}`);
+    return j;
+  };
+  const session = (await post("session", { link_token: linkToken })) as { mode: string; item: { institution_id: string } | null };
+  const institution_id = session.item?.institution_id ?? "ins_109508";
+  const login = (await post("login", { link_token: linkToken, institution_id, username: "user_good", password: "pass_good" })) as { accounts: Array<{ id: string }> };
+  return (await post("complete", {
+    link_token: linkToken,
+    institution_id,
+    username: "user_good",
+    password: "pass_good",
+    account_ids: login.accounts.map((a) => a.id),
+  })) as { public_token: string; metadata: Record<string, unknown> };
+}
+
+function comms(): Array<{ topic: string; data: Record<string, unknown> }> {
+  const got: Array<{ topic: string; data: Record<string, unknown> }> = [];
+  h._events.on("comms", (m: { topic: string; data: Record<string, unknown> }) => got.push(m));
+  return got;
+}
+
+describe("link: admin routes in the Node-RED runtime", function () {
+  let sim: Simulator;
+  let userDir: string;
+
+  before(async () => {
+    sim = await startSimulator({ port: 0 });
+  });
+  after(async () => {
+    await sim.close();
+  });
+
+  beforeEach(async () => {
+    seen = [];
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-link-int-"));
+    helper.settings({ userDir, credentialSecret: "integration-secret" });
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    await stopDemoSimulator();
+    for (const text of seen) {
+      assert.ok(!text.includes(SIM_SECRET), "a response carried the client secret");
+      assert.ok(!/access-(sandbox|production|development)-/.test(text), `a response carried an access token: ${text.slice(0, 200)}`);
+    }
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  async function loadCustom(extraCreds: Record<string, unknown> = {}) {
+    await helper.load([plaidConfig, plaidLink], flow({ environment: "custom", basePath: sim.url }), {
+      c1: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET },
+      ...extraCreds,
+    });
+  }
+
+  async function linkByRoutes(): Promise<{ session: string; ev: Record<string, unknown> }> {
+    const s = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+    assert.strictEqual(s.status, 201, s.text);
+    const session = s.body.session as string;
+    const tok = await call("get", `/plaid-sync/link/${session}/token`);
+    assert.strictEqual(tok.status, 200);
+    assert.match(tok.body.link_token as string, /^link-/);
+    const public_token = await sandboxPublicToken(sim);
+    const done = await call("post", `/plaid-sync/link/${session}/complete`, {
+      public_token,
+      metadata: { institution: { name: "First Platypus Bank", institution_id: "ins_109508" }, accounts: [{ id: "acc-1", name: "Plaid Checking", mask: "0000", type: "depository", subtype: "checking" }] },
+    });
+    assert.strictEqual(done.status, 200, done.text);
+    return { session, ev: done.body };
+  }
+
+  it("plaid-config: problem() names what is missing; getClient per environment", async () => {
+    await helper.load([plaidConfig, plaidLink], [
+      { id: "a", type: "plaid-config", environment: "sandbox" },
+      { id: "b", type: "plaid-config", environment: "production" },
+      { id: "c", type: "plaid-config", environment: "custom", basePath: "" },
+      { id: "d", type: "plaid-config", environment: "custom", basePath: sim.url },
+      { id: "e", type: "plaid-config", environment: "demo" },
+    ], { a: { clientId: "id" }, b: { secret: "s" }, d: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET } });
+    const n = (id: string) => helper.getNode(id) as unknown as PlaidConfigNode;
+    assert.strictEqual(n("a").problem(), "plaid-config.errors.missing-secret");
+    assert.strictEqual(n("b").problem(), "plaid-config.errors.missing-client-id");
+    assert.strictEqual(n("c").problem(), "plaid-config.errors.missing-base-path");
+    assert.strictEqual(n("d").problem(), null);
+    assert.strictEqual(n("e").problem(), null, "demo needs no keys");
+    await assert.rejects(n("a").getClient(), /missing-secret/);
+    const inst = await (await n("d").getClient()).institutionsGetById({ institution_id: "ins_109508", country_codes: ["US" as never] });
+    assert.strictEqual(inst.data.institution.name, "First Platypus Bank");
+    // demo: the in-process simulator, state under <userDir>/plaid-sync/
+    const demo = await n("e").getClient();
+    const pt = await demo.sandboxPublicTokenCreate({ institution_id: "ins_109508", initial_products: ["transactions" as never] });
+    await demo.itemPublicTokenExchange({ public_token: pt.data.public_token });
+    assert.ok(fs.existsSync(path.join(userDir, "plaid-sync", "demo-simulator.json")), "demo Items persist in the userDir");
+    assert.strictEqual(n("e").countryCodes.join(), "US");
+    assert.match(n("e").publicBaseUrl(), /^https?:\/\/[^/]+$/);
+  });
+
+  it("add: session → Link page → token → complete stores the access token, pushes the link to the editor", async () => {
+    await loadCustom();
+    const events = comms();
+    const s = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+    assert.strictEqual(s.status, 201);
+    assert.strictEqual(s.body.url, `/plaid-sync/link/${s.body.session}`, "url from httpAdminRoot");
+    const page = await call("get", s.body.url as string);
+    assert.strictEqual(page.status, 200);
+    assert.match(page.headers["content-type"], /text\/html/);
+    assert.ok(page.text.includes(`${sim.url}/link/v2/stable/link-initialize.js`), "custom: the Link script from basePath");
+    assert.strictEqual(page.headers["referrer-policy"], "no-referrer");
+
+    const tok = await call("get", `/plaid-sync/link/${s.body.session}/token`);
+    const public_token = (await standInLink(sim.url, tok.body.link_token as string)).public_token;
+    const done = await call("post", `/plaid-sync/link/${s.body.session}/complete`, {
+      public_token,
+      metadata: { institution: { name: "First Platypus Bank", institution_id: "ins_109508" }, accounts: [{ id: "acc-1", name: "Plaid Checking", mask: "0000", type: "depository", subtype: "checking" }] },
+    });
+    assert.strictEqual(done.status, 200, done.text);
+    assert.strictEqual((done.body.institution as { name: string }).name, "First Platypus Bank");
+    const token = h.credentials.get("l1")?.accessToken as string;
+    assert.match(token, /^access-/);
+
+    const link = helper.getNode("l1") as unknown as PlaidLinkNode;
+    assert.strictEqual(link.getAccessToken(), token, "read fresh from the credential store");
+    assert.strictEqual(link.itemId, done.body.itemId);
+    assert.strictEqual(link.institutionName, "First Platypus Bank");
+    const ev = events.find((e) => e.topic === "plaid-sync/link/l1");
+    assert.ok(ev, "comms message for the dialog");
+    assert.strictEqual(ev.data.itemId, done.body.itemId);
+    assert.ok(!JSON.stringify(events).includes(token), "no token over comms");
+
+    // The token works against Plaid.
+    const accounts = await (await link.configNode()!.getClient()).accountsGet({ access_token: token });
+    assert.ok(accounts.data.accounts.length > 0);
+
+    // Single completion: the page, token and complete answer 404 from now on.
+    const again = await call("post", `/plaid-sync/link/${s.body.session}/complete`, { public_token, metadata: {} });
+    assert.strictEqual(again.status, 404);
+    assert.strictEqual(again.body.error, "plaid-link.errors.session-invalid");
+    assert.strictEqual((await call("get", s.body.url as string)).status, 404);
+    assert.strictEqual((await call("get", `/plaid-sync/link/${s.body.session}/token`)).status, 404);
+  });
+
+  it("wrong or malformed session → 404 page and JSON", async () => {
+    await loadCustom();
+    const p = await call("get", "/plaid-sync/link/" + "A".repeat(43));
+    assert.strictEqual(p.status, 404);
+    assert.match(p.text, /plaid-link\.page\.sessionInvalid/);
+    assert.strictEqual((await call("get", "/plaid-sync/link/nope/token")).status, 404);
+    assert.strictEqual((await call("post", "/plaid-sync/link/nope/complete", { public_token: "x" })).status, 404);
+  });
+
+  it("cross-origin POSTs are refused (Node-RED ≤4.1 answers CORS *); the session survives", async () => {
+    await loadCustom();
+    const evil = { Origin: "http://evil.example" };
+    const r = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" }, evil);
+    assert.strictEqual(r.status, 403);
+    assert.strictEqual(r.body.code, "CROSS_ORIGIN");
+    const s = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+    const c = await call("post", `/plaid-sync/link/${s.body.session}/complete`, { public_token: "x" }, evil);
+    assert.strictEqual(c.status, 403);
+    assert.strictEqual((await call("post", "/plaid-sync/links/l1/remove", {}, evil)).status, 403);
+    assert.strictEqual((await call("get", `/plaid-sync/link/${s.body.session}/token`)).status, 200, "not consumed");
+  });
+
+  it("bad input: undeployed config, config with missing keys, a public token Plaid rejects — no credentials written", async () => {
+    await helper.load([plaidConfig, plaidLink], [
+      ...flow({ environment: "custom", basePath: sim.url }),
+      { id: "c2", type: "plaid-config", environment: "sandbox" },
+    ], { c1: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET } });
+    const undeployed = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "not-deployed", mode: "add" });
+    assert.strictEqual(undeployed.status, 409);
+    assert.strictEqual(undeployed.body.error, "plaid-link.errors.config-not-deployed");
+    const noKeys = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c2", mode: "add" });
+    assert.strictEqual(noKeys.status, 409);
+    assert.strictEqual(noKeys.body.code, "CONFIG_INVALID");
+    assert.strictEqual((await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "update" })).body.code, "NOT_LINKED");
+
+    const s = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+    const bad = await call("post", `/plaid-sync/link/${s.body.session}/complete`, { public_token: "public-sandbox-00000000-bogus", metadata: {} });
+    assert.strictEqual(bad.status, 400, bad.text);
+    assert.strictEqual(bad.body.code, "INVALID_PUBLIC_TOKEN");
+    assert.strictEqual(h.credentials.get("l1")?.accessToken, undefined);
+    assert.ok(!fs.existsSync(path.join(userDir, "plaid-sync", "pending-links.json")));
+  });
+
+  it("health, 'Log in again' (update mode) after reset_login, createRelinkUrl, and 'Remove at Plaid'", async () => {
+    await loadCustom();
+    const { ev } = await linkByRoutes();
+    let health = await call("get", "/plaid-sync/links/l1/health");
+    assert.strictEqual(health.status, 200, health.text);
+    assert.strictEqual(health.body.linked, true);
+    assert.strictEqual(health.body.itemId, ev.itemId);
+    assert.strictEqual(health.body.needsLogin, false);
+
+    const token = h.credentials.get("l1")!.accessToken as string;
+    const client = createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET });
+    await client.sandboxItemResetLogin({ access_token: token });
+    health = await call("get", "/plaid-sync/links/l1/health");
+    assert.strictEqual(health.body.needsLogin, true);
+    assert.strictEqual((health.body.error as { code: string }).code, "ITEM_LOGIN_REQUIRED");
+
+    // "Log in again": an update-mode session, completed through the stand-in Link backend.
+    const up = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "update" });
+    assert.strictEqual(up.status, 201, up.text);
+    const tok = await call("get", `/plaid-sync/link/${up.body.session}/token`);
+    assert.strictEqual(tok.body.mode, "update");
+    const linked = await standInLink(sim.url, tok.body.link_token as string);
+    const done = await call("post", `/plaid-sync/link/${up.body.session}/complete`, linked);
+    assert.strictEqual(done.status, 200, done.text);
+    assert.strictEqual(done.body.mode, "update");
+    assert.strictEqual(h.credentials.get("l1")!.accessToken, token, "update mode keeps the Item's token");
+    health = await call("get", "/plaid-sync/links/l1/health");
+    assert.strictEqual(health.body.needsLogin, false);
+    assert.strictEqual(health.body.error, null);
+
+    // createRelinkUrl: absolute, from publicBaseUrl, a working update-mode page.
+    const link = helper.getNode("l1") as unknown as PlaidLinkNode;
+    const url = await link.createRelinkUrl();
+    const base = link.configNode()!.publicBaseUrl();
+    assert.ok(url.startsWith(`${base}/plaid-sync/link/`), url);
+    const page = await call("get", new URL(url).pathname);
+    assert.strictEqual(page.status, 200);
+    assert.strictEqual((await call("get", `${new URL(url).pathname}/token`)).body.mode, "update");
+
+    // Remove at Plaid.
+    const rm = await call("post", "/plaid-sync/links/l1/remove", {});
+    assert.strictEqual(rm.status, 200, rm.text);
+    assert.strictEqual(h.credentials.get("l1")?.accessToken, undefined);
+    await assert.rejects(client.itemGet({ access_token: token }), (e: { response?: { data?: { error_code?: string } } }) => !!e.response?.data?.error_code);
+    assert.deepStrictEqual((await call("get", "/plaid-sync/links/l1/health")).body, { linked: false });
+    assert.strictEqual((await call("get", new URL(url).pathname)).status, 404, "its sessions are revoked");
+  });
+
+  it("durability: the token is pending (encrypted) until deployed, adopted after a restart, dropped once deployed", async () => {
+    await loadCustom();
+    await linkByRoutes();
+    const token = h.credentials.get("l1")!.accessToken as string;
+    const file = path.join(userDir, "plaid-sync", "pending-links.json");
+    const raw = fs.readFileSync(file, "utf8");
+    assert.ok(!raw.includes(token), "encrypted at rest");
+    assert.ok(!raw.includes("First Platypus"), "nothing readable at rest");
+    assert.strictEqual(fs.statSync(file).mode & 0o777, 0o600);
+
+    // "Restart before Deploy": the runtime comes back with the deployed credentials, which lack the token.
+    await helper.unload();
+    await loadCustom();
+    const link = helper.getNode("l1") as unknown as PlaidLinkNode;
+    await waitUntil(() => h.credentials.get("l1")?.accessToken === token);
+    assert.strictEqual(link.getAccessToken(), token);
+    assert.strictEqual(link.institutionName, "First Platypus Bank", "adopted with its Item details");
+    assert.ok(fs.existsSync(file), "kept until a deploy holds it");
+
+    // "Deploy": the node starts with the token in its deployed credentials → the pending entry goes.
+    await helper.unload();
+    await loadCustom({ l1: { accessToken: token } });
+    await waitUntil(() => !fs.existsSync(file));
+    assert.strictEqual((await call("get", "/plaid-sync/links/l1/health")).body.linked, true);
+  });
+
+  it("demo: the Link script and stand-in backend through the admin proxy, nothing else; link end to end", async () => {
+    await helper.load([plaidConfig, plaidLink], flow({ environment: "demo" }));
+    const script = await call("get", "/plaid-sync/demo/link/v2/stable/link-initialize.js");
+    assert.strictEqual(script.status, 200);
+    assert.match(script.headers["content-type"], /javascript/);
+    assert.match(script.text, /Plaid/);
+    for (const p of ["/plaid-sync/demo/accounts/get", "/plaid-sync/demo/simulator/reset", "/plaid-sync/demo/sandbox/item/reset_login"]) {
+      assert.strictEqual((await call("post", p, {})).status, 404, p);
+    }
+    const s = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+    assert.strictEqual(s.status, 201, s.text);
+    const page = await call("get", s.body.url as string);
+    assert.ok(page.text.includes("../demo/link/v2/stable/link-initialize.js"));
+    const tok = await call("get", `/plaid-sync/link/${s.body.session}/token`);
+    // The stand-in Link, as the browser runs it: its backend through the proxy.
+    const proxied = await proxiedStandInLink(tok.body.link_token as string);
+    const done = await call("post", `/plaid-sync/link/${s.body.session}/complete`, proxied);
+    assert.strictEqual(done.status, 200, done.text);
+    const link = helper.getNode("l1") as unknown as PlaidLinkNode;
+    const res = await (await link.configNode()!.getClient()).accountsGet({ access_token: link.getAccessToken()! });
+    assert.ok(res.data.accounts.length > 0);
+  });
+
+  it("the demo proxy answers 404 when no demo config is deployed", async () => {
+    await loadCustom();
+    assert.strictEqual((await call("get", "/plaid-sync/demo/link/v2/stable/link-initialize.js")).status, 404);
+  });
+
+  async function proxiedStandInLink(linkToken: string) {
+    const post = async (ep: string, body: unknown) => {
+      const r = await call("post", `/plaid-sync/demo/simulator/link/${ep}`, body);
+      assert.ok(r.status < 300, `${ep}: ${r.status} ${r.text}`);
+      return r.body;
+    };
+    await post("session", { link_token: linkToken });
+    const login = (await post("login", { link_token: linkToken, institution_id: "ins_109508", username: "user_good", password: "pass_good" })) as { accounts: Array<{ id: string }> };
+    return post("complete", { link_token: linkToken, institution_id: "ins_109508", username: "user_good", password: "pass_good", account_ids: login.accounts.map((a) => a.id) });
+  }
+});
+
+async function waitUntil(pred: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -24,12 +24,19 @@ export interface IndexEntry {
   ts: number;
   /** Content hash of what was last written (fields + identity), for change detection. */
   h: number;
+  /**
+   * Set once Plaid removed the transaction: its point is a tombstone now. Kept so a replay of
+   * its history (a resync from an empty cursor, a restarted pagination) is recognised as such
+   * and neither resurrects the point nor repeats its events. Transaction ids are never reused.
+   */
+  r?: true;
 }
 
 /** The JSON form stored in the state file. */
 export interface IndexJSON {
   series: Array<[string, Tags]>;
-  entries: Array<[string, number, number, number]>;
+  /** [transaction_id, series, ts, hash] or, for removed ones, [..., 1]. */
+  entries: Array<[string, number, number, number] | [string, number, number, number, 1]>;
 }
 
 export function seriesKey(measurement: string, tags: Tags): string {
@@ -76,8 +83,16 @@ export class TransactionIndex {
     return this.entries.has(transactionId);
   }
 
-  ids(): IterableIterator<string> {
-    return this.entries.keys();
+  /** Ids of transactions whose point is live (not removed). */
+  *liveIds(): IterableIterator<string> {
+    for (const [id, e] of this.entries) if (!e.r) yield id;
+  }
+
+  /** Number of live (not removed) transactions. */
+  get liveSize(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (!e.r) n++;
+    return n;
   }
 
   /**
@@ -106,12 +121,36 @@ export class TransactionIndex {
   set(id: string, entry: IndexEntry): void {
     this.release(id);
     this.entries.set(id, entry);
+    if (entry.r) return;
     let taken = this.occupied.get(entry.s);
     if (!taken) {
       taken = new Map();
       this.occupied.set(entry.s, taken);
     }
     taken.set(entry.ts, id);
+  }
+
+  /** Plaid removed it: keep its identity (its tombstone's) but free its instant for others. */
+  markRemoved(id: string): IndexEntry | undefined {
+    const prev = this.entries.get(id);
+    if (!prev || prev.r) return undefined;
+    this.set(id, { s: prev.s, ts: prev.ts, h: prev.h, r: true });
+    return prev;
+  }
+
+  /**
+   * Forgets removed transactions whose tombstone is older than `beforeMs`: older than any
+   * history Plaid can replay (730 days), so they can no longer come back.
+   */
+  pruneRemoved(beforeMs: number): number {
+    let n = 0;
+    for (const [id, e] of this.entries) {
+      if (e.r && e.ts < beforeMs) {
+        this.entries.delete(id);
+        n++;
+      }
+    }
+    return n;
   }
 
   delete(id: string): IndexEntry | undefined {
@@ -122,7 +161,7 @@ export class TransactionIndex {
 
   private release(id: string): IndexEntry | undefined {
     const prev = this.entries.get(id);
-    if (prev) {
+    if (prev && !prev.r) {
       const taken = this.occupied.get(prev.s);
       if (taken && taken.get(prev.ts) === id) taken.delete(prev.ts);
     }
@@ -131,7 +170,7 @@ export class TransactionIndex {
 
   toJSON(): IndexJSON {
     const entries: IndexJSON["entries"] = [];
-    for (const [id, e] of this.entries) entries.push([id, e.s, e.ts, e.h]);
+    for (const [id, e] of this.entries) entries.push(e.r ? [id, e.s, e.ts, e.h, 1] : [id, e.s, e.ts, e.h]);
     return { series: this.seriesList.map((s) => [s.measurement, s.tags]), entries };
   }
 
@@ -152,7 +191,7 @@ export class TransactionIndex {
         throw new Error("index: bad entry");
       }
       if (e[1] < 0 || e[1] >= idx.seriesList.length) throw new Error("index: entry points to an unknown series");
-      idx.set(e[0], { s: e[1], ts: e[2], h: e[3] });
+      idx.set(e[0], e[4] === 1 ? { s: e[1], ts: e[2], h: e[3], r: true } : { s: e[1], ts: e[2], h: e[3] });
     }
     return idx;
   }

@@ -95,11 +95,29 @@ export function tombstonePoint(series: Series, ts: number, transactionId: string
   };
 }
 
-/** A content hash of what a point carries, to tell a real change from a replay. */
-export function contentHash(seriesId: number, ts: number, fields: Record<string, FieldValue>): number {
-  let s = `${seriesId}|${ts}`;
-  for (const k of Object.keys(fields).sort()) s += `|${k}=${String(fields[k])}`;
-  return fnv1a(s);
+/**
+ * A hash of what Plaid says about a transaction (not of how we write it), to tell a real change
+ * from a replay. Independent of the node's settings, so changing e.g. invertAmounts rewrites
+ * points without announcing every transaction as modified.
+ */
+export function transactionHash(t: Transaction): number {
+  const pfc = t.personal_finance_category;
+  return fnv1a(
+    JSON.stringify([
+      t.account_id,
+      t.amount,
+      t.iso_currency_code ?? null,
+      t.unofficial_currency_code ?? null,
+      t.date,
+      t.datetime ?? null,
+      t.pending,
+      t.name ?? null,
+      t.merchant_name ?? null,
+      pfc?.primary ?? null,
+      pfc?.detailed ?? null,
+      t.payment_channel ?? null,
+    ]),
+  );
 }
 
 /** A balance point, or null when Plaid gave no balance at all for the account. */

@@ -10,7 +10,7 @@
  */
 import type { Transaction } from "plaid";
 import { TransactionIndex, type IndexEntry } from "../influx/identity";
-import { contentHash, tombstonePoint, transactionFields, transactionPoint, transactionTags, type InfluxPoint } from "../influx/points";
+import { tombstonePoint, transactionHash, transactionFields, transactionPoint, transactionTags, type InfluxPoint } from "../influx/points";
 import { DayBaseCache } from "../influx/time";
 
 export type ChangeKind = "added" | "modified" | "removed";
@@ -45,6 +45,8 @@ export function identityKey(seriesId: number, ts: number): string {
 
 export class ChangeApplier {
   private readonly days: DayBaseCache;
+  /** Resync only: known transactions seen with other content than the index holds (latest wins). */
+  private deferred: Map<string, Transaction> | null = null;
 
   constructor(
     readonly index: TransactionIndex,
@@ -57,7 +59,24 @@ export class ChangeApplier {
     const id = t.transaction_id;
     if (t.pending && !this.opts.includePending) {
       // Excluded: if it was written before (settings changed), cancel it quietly.
-      return this.index.has(id) ? { ...this.remove(id), kind: null, eventKey: undefined } : { points: [], kind: null };
+      const prev = this.index.get(id);
+      if (!prev || prev.r) return { points: [], kind: null };
+      this.index.delete(id); // forgotten, not removed: turning includePending back on brings it back
+      return { points: [{ key: identityKey(prev.s, prev.ts), point: tombstonePoint(this.index.series(prev.s), prev.ts, id) }], kind: null };
+    }
+    const known = this.index.get(id);
+    if (known?.r) {
+      // Removed for good (ids are never reused): this is a replay of its history.
+      return { points: [], kind: null };
+    }
+    if (this.deferred && known) {
+      // Resync: a replayed history can show an older version first. Writing it would put stale
+      // data in the database if the sync then failed; keep only the latest and decide at the end.
+      if (known.h !== transactionHash(t)) {
+        this.deferred.set(id, t);
+        return { points: [], kind: null };
+      }
+      this.deferred.delete(id); // its latest version is the one we know
     }
     const tags = transactionTags(t, this.opts.institution, this.opts.accountLabel(t.account_id));
     const s = this.index.seriesId(this.opts.measurement, tags);
@@ -69,15 +88,31 @@ export class ChangeApplier {
     }
     const fields = transactionFields(t, this.opts.invertAmounts);
     points.push({ key: identityKey(s, ts), point: transactionPoint(this.index.series(s), ts, fields) });
-    const h = contentHash(s, ts, fields);
+    const h = transactionHash(t);
     this.index.set(id, { s, ts, h });
     if (prev && prev.h === h) return { points, kind: null };
     const kind: ChangeKind = prev ? "modified" : as;
     return { points, kind, eventKey: `${kind}|${id}|${h}` };
   }
 
+  /**
+   * Resync mode: changes to already-known transactions are held back until the whole history has
+   * been read (flushDeferred), so only their final version is written and announced.
+   */
+  deferKnownChanges(): void {
+    this.deferred = new Map();
+  }
+
+  /** The held-back transactions, to be upserted now (those removed meanwhile are dropped). */
+  takeDeferred(): Transaction[] {
+    const list = this.deferred ? [...this.deferred.values()] : [];
+    this.deferred = null;
+    return list.filter((t) => !this.index.get(t.transaction_id)?.r);
+  }
+
   remove(id: string): Applied {
-    const prev = this.index.delete(id);
+    this.deferred?.delete(id);
+    const prev = this.index.markRemoved(id);
     if (!prev) return { points: [], kind: null };
     return {
       points: [{ key: identityKey(prev.s, prev.ts), point: tombstonePoint(this.index.series(prev.s), prev.ts, id) }],

@@ -27,6 +27,8 @@ import { PartEmitter, type Part } from "./parts";
 import { emptyState, StateStore, type SyncState } from "./state-store";
 
 export const PAGE_SIZE = 500;
+/** Removed transactions are remembered this long (beyond Plaid's 730-day history). */
+export const REMOVED_RETENTION_MS = 800 * 86_400_000;
 export const MUTATION_CODE = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION";
 
 export type CommitMode = "send" | "confirm";
@@ -182,6 +184,8 @@ export class SyncEngine {
   private confirmation: Confirmation | null = null;
   private drainPromise: Promise<void> = Promise.resolve();
   private seq = 0;
+  /** A resync that did not commit is resumed by the next trigger (in memory only). */
+  private resyncPending = false;
 
   constructor(private readonly opts: SyncEngineOptions) {
     this.store = opts.store ?? new StateStore(opts.stateDir, opts.nodeId);
@@ -341,6 +345,7 @@ export class SyncEngine {
     await this.store.clear();
     this.state = emptyState();
     this.emitted = new Set();
+    this.resyncPending = false;
     this.opts.hooks.log?.("Sync state forgotten; the next sync fetches the full history.");
   }
 
@@ -392,7 +397,8 @@ export class SyncEngine {
     if (!token) throw engineError("NOT_LINKED", "This plaid-link node has no linked account yet");
     const client = await o.getClient();
     const { state, fullReason, forceResync } = await this.loadState(item);
-    const mode: SyncMode = forceResync ? "resync" : requested;
+    const mode: SyncMode = forceResync || this.resyncPending ? "resync" : requested;
+    if (mode === "resync") this.resyncPending = true;
     const startCursor = mode === "resync" ? "" : state.cursor;
     const now = o.now ?? (() => new Date());
     const started = now();
@@ -413,6 +419,7 @@ export class SyncEngine {
     const confirmMode = o.settings.commit === "confirm";
     const counts = { added: 0, modified: 0, removed: 0, events: 0, pages: 0, restarts: 0, retries: 0, balances: 0 };
     let notReady = false;
+    if (mode === "resync") applier.deferKnownChanges();
     if (confirmMode) this.openConfirmation(syncId);
     const emitter = new PartEmitter<SyncSummary>(syncId, o.settings.batchSize, o.settings.lineProtocol !== false, (part: Part<SyncSummary>) =>
       o.sink.points({ payload: part.points, lineProtocol: part.lineProtocol, plaid: { ...part.meta, item: itemRef } }),
@@ -482,10 +489,17 @@ export class SyncEngine {
         }
       }
       if (seen) {
-        // Resync: whatever the index knows that Plaid no longer has, vanished.
-        const vanished: string[] = [];
-        for (const id of state.index.ids()) if (!seen.has(id)) vanished.push(id);
+        // Resync: known transactions that really changed, in their final version...
         const pageKeys: string[] = [];
+        const upsertFinal = (t: Transaction): void => {
+          const r = applier.upsert(t, "modified");
+          emitter.addAll(r.points);
+          if (r.kind && r.eventKey) emitEvent(r.kind, r.eventKey, { ...t }, t.account_id, labelOf(t.account_id), pageKeys);
+        };
+        for (const t of applier.takeDeferred()) upsertFinal(t);
+        // ...and whatever the index knows that Plaid no longer has: it vanished.
+        const vanished: string[] = [];
+        for (const id of state.index.liveIds()) if (!seen.has(id)) vanished.push(id);
         for (const id of vanished) this.applyRemoval(applier, { transaction_id: id, account_id: "" }, emitter, emitEvent, pageKeys);
         this.store.appendJournal(state.gen, pageKeys);
       }
@@ -522,9 +536,11 @@ export class SyncEngine {
       const done = summary as unknown as SyncSummary;
       const finalCursor = cursor;
       const commit = async (): Promise<void> => {
+        state.index.pruneRemoved(started.getTime() - REMOVED_RETENTION_MS);
         const next: SyncState = { ...state, cursor: finalCursor, gen: state.gen + 1, itemId: item.itemId, settingsKey: settingsKey(o.settings) };
         await this.store.save(next);
         this.state = next;
+        this.resyncPending = false;
         this.emitted = new Set();
         try {
           this.store.clearJournal();

@@ -166,7 +166,13 @@ describe("influx: point model", () => {
     assert.strictEqual(t.point.timestamp.getTime(), written.point.timestamp.getTime());
     assert.deepStrictEqual(t.point.fields, { amount: 0, removed: true, transaction_id: "p1" });
     assert.strictEqual(a.remove("p1").kind, null, "removing twice is a no-op");
-    assert.strictEqual(a.index.size, 0);
+    assert.strictEqual(a.index.liveSize, 0);
+    // Ids are never reused: a replay of its history neither resurrects the point nor repeats events.
+    assert.deepStrictEqual(a.upsert(tx({ transaction_id: "p1", pending: true }), "added"), { points: [], kind: null });
+    // The removal is remembered across a restart.
+    const reloaded = applier(TransactionIndex.fromJSON(JSON.parse(JSON.stringify(a.index.toJSON()))));
+    assert.deepStrictEqual(reloaded.upsert(tx({ transaction_id: "p1", pending: true }), "added"), { points: [], kind: null });
+    assert.strictEqual(reloaded.remove("p1").kind, null);
   });
 
   it("overwrites a modified transaction in place, and tombstones the old identity when it changes", () => {

@@ -451,6 +451,25 @@ export class NodeRed {
   }
 }
 
+/**
+ * A copy of the built package (package.json, nodes/, dist/, examples/, node_modules → symlink) in
+ * a temp dir, to load with `nodesDir` instead of the repo: what was built when the test started
+ * stays loadable across restarts even if someone runs `npm run build` (which empties nodes/ and
+ * dist/ first) meanwhile. Returns the dir; remove it with fs.rmSync(dir, {recursive: true}).
+ */
+export function snapshotPackage(repo = REPO_ROOT): string {
+  for (const f of ["nodes", "dist"]) {
+    if (!fs.existsSync(path.join(repo, f))) throw new Error(`${path.join(repo, f)} is missing: run \`npm run build\` first`);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-pkg-"));
+  fs.copyFileSync(path.join(repo, "package.json"), path.join(dir, "package.json"));
+  for (const f of ["nodes", "dist", "examples"]) {
+    if (fs.existsSync(path.join(repo, f))) fs.cpSync(path.join(repo, f), path.join(dir, f), { recursive: true });
+  }
+  fs.symlinkSync(path.join(repo, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
 /** Creates the userDir and settings, spawns node-red and waits until it is ready. */
 export async function startNodeRed(opts: NodeRedOptions = {}): Promise<NodeRed> {
   const ownsUserDir = !opts.userDir;

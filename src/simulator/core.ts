@@ -9,6 +9,7 @@ export interface CoreOptions {
   secret: string;
   stateFile?: string;
   today?: string;
+  warn?: (line: string) => void;
 }
 
 /**
@@ -32,7 +33,7 @@ export class SimulatorCore {
     this.startDate = opts.today ?? null;
     this.startMs = Date.now();
     const now = (): number => this.now();
-    this.store = new ItemStore(now, opts.stateFile);
+    this.store = new ItemStore(now, opts.stateFile, opts.warn);
     this.linkTokens = new LinkTokens(now);
     this.webhooks = new WebhookSender(now);
   }

@@ -46,9 +46,9 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
   const clientId = opts.clientId ?? SIM_CLIENT_ID;
   const secret = opts.secret ?? SIM_SECRET;
   const log = opts.log ?? ((line: string) => process.stderr.write(`[plaid-simulator] ${line}\n`));
-  const core = new SimulatorCore({ clientId, secret, stateFile: opts.stateFile, today: opts.today });
-  const server = createSimServer(core, log);
   return new Promise((resolve, reject) => {
+    const core = new SimulatorCore({ clientId, secret, stateFile: opts.stateFile, today: opts.today, warn: log });
+    const server = createSimServer(core, log);
     server.once("error", reject);
     server.listen(opts.port ?? 0, host, () => {
       server.off("error", reject);

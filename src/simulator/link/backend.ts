@@ -83,7 +83,11 @@ function oauthResume(ctx: HandlerContext): JsonObject {
   const rec = ctx.core.linkTokens.get(ctx.body.link_token);
   const { institutionId } = ctx.core.linkTokens.oauthState(ctx.body.oauth_state_id, rec.token);
   const inst = institutionFor(ctx.core, rec, institutionId);
-  return { accounts: login(ctx.core, rec, inst, "", "") };
+  // The institution is echoed because the page resuming after the bank may have lost its state.
+  return {
+    institution: { institution_id: inst.institution_id, name: inst.name },
+    accounts: login(ctx.core, rec, inst, "", ""),
+  };
 }
 
 function complete(ctx: HandlerContext): JsonObject {

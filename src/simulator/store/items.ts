@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import type { ItemProfile } from "../data/profile";
 import { SimError } from "../errors";
 import { hashToken, newAccessToken, newItemId, newPublicToken } from "../ids";
@@ -24,11 +25,19 @@ export class ItemStore {
   constructor(
     private readonly now: () => number,
     private readonly stateFile?: string,
+    warn: (line: string) => void = () => undefined,
   ) {
-    if (stateFile) {
-      const state = loadState(stateFile);
-      if (state) this.restore(state);
+    if (!stateFile) return;
+    let state: SimState | null = null;
+    try {
+      state = loadState(stateFile);
+    } catch (e) {
+      // Demo mode must still start: keep the unreadable file for inspection and begin empty.
+      const aside = `${stateFile}.corrupt-${Date.now()}`;
+      fs.renameSync(stateFile, aside);
+      warn(`state file ${stateFile} could not be read (${e instanceof Error ? e.message : String(e)}); moved to ${aside}, starting with no Items`);
     }
+    if (state) this.restore(state);
   }
 
   private restore(state: SimState): void {

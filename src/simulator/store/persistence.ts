@@ -35,7 +35,7 @@ export function saveState(file: string, state: SimState): void {
   }
 }
 
-/** Missing file: empty state. Unreadable file: thrown, so a corrupt state is never silently dropped. */
+/** Missing file: null. Unparseable or foreign file: thrown (the caller decides what to do). */
 export function loadState(file: string): SimState | null {
   let text: string;
   try {

@@ -1,0 +1,70 @@
+/**
+ * Memory and CPU of another process from /proc (Linux): VmRSS / VmHWM from /proc/<pid>/status,
+ * user+system CPU ticks from /proc/<pid>/stat. The peak is reset before a measurement by writing
+ * "5" to /proc/<pid>/clear_refs (resets VmHWM to the current RSS; Linux ≥ 4.0, own children).
+ */
+import * as fs from "fs";
+
+const TICKS = 100; // USER_HZ on Linux
+
+export function memKb(pid: number): { rss: number; hwm: number } {
+  const text = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const get = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
+  return { rss: get("VmRSS"), hwm: get("VmHWM") };
+}
+
+/** Resets VmHWM to the current RSS; false when the kernel refuses. */
+export function resetPeak(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** User + system CPU seconds the process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  // comm may contain spaces: fields after the closing ')' are space separated; utime/stime are fields 14/15.
+  const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return (Number(rest[11]) + Number(rest[12])) / TICKS;
+}
+
+/** Samples VmRSS every `intervalMs` until stop(); reports the baseline and the peak growth. */
+export class RssSampler {
+  private timer: NodeJS.Timeout | null = null;
+  private maxRss = 0;
+  readonly baseRss: number;
+  readonly peakReset: boolean;
+
+  constructor(
+    private readonly pid: number,
+    intervalMs = 20,
+  ) {
+    this.peakReset = resetPeak(pid);
+    this.baseRss = memKb(pid).rss;
+    this.maxRss = this.baseRss;
+    this.timer = setInterval(() => {
+      try {
+        this.maxRss = Math.max(this.maxRss, memKb(pid).rss);
+      } catch {
+        /* process gone */
+      }
+    }, intervalMs);
+  }
+
+  /** Peak RSS growth in MB over the baseline (max of the samples and, if it was reset, VmHWM). */
+  stop(): { baseMb: number; peakMb: number; growthMb: number } {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    let peak = this.maxRss;
+    try {
+      const m = memKb(this.pid);
+      peak = Math.max(peak, m.rss, this.peakReset ? m.hwm : 0);
+    } catch {
+      /* gone */
+    }
+    return { baseMb: this.baseRss / 1024, peakMb: peak / 1024, growthMb: (peak - this.baseRss) / 1024 };
+  }
+}

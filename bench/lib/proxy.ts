@@ -1,0 +1,54 @@
+/**
+ * A counting HTTP proxy in front of the simulator: every request is forwarded as is (streamed,
+ * keep-alive) and counted by path, so the bench can say how many Plaid calls a sync made without
+ * adding anything to the simulator.
+ */
+import * as http from "http";
+import type { AddressInfo } from "net";
+
+export interface CountingProxy {
+  url: string;
+  /** Requests seen per path since start. */
+  counts: Map<string, number>;
+  total(): number;
+  close(): Promise<void>;
+}
+
+export function startCountingProxy(target: string): Promise<CountingProxy> {
+  const t = new URL(target);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const counts = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    const p = (req.url ?? "/").split("?")[0];
+    counts.set(p, (counts.get(p) ?? 0) + 1);
+    const up = http.request(
+      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host }, agent },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      },
+    );
+    up.on("error", (err) => {
+      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+      res.end(`proxy: ${err.message}`);
+    });
+    req.pipe(up);
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as AddressInfo).port;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        counts,
+        total: () => [...counts.values()].reduce((a, b) => a + b, 0),
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+            agent.destroy();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,363 @@
+/**
+ * `npm run bench` — how fast a sync is, against the floor (see bench/README.md).
+ *
+ * Starts the Plaid simulator (standalone process, free loopback port) behind a counting proxy,
+ * a real influxd 1.x, and a real Node-RED process with this package (built into
+ * a temp dir) and node-red-contrib-influxdb. For each size (transactions of a
+ * user_custom Item over 3 accounts) and each run:
+ *   - floor: official plaid client alone + the same points straight to /write in batches of 5000;
+ *   - first sync through Node-RED (fresh process, no state) until every part is written and
+ *     confirmed (status green), with peak RSS growth and CPU of the Node-RED process;
+ *   - no-op syncs (nothing changed): time and Plaid calls.
+ * Prints a table of medians and, last, `ratio=<x> rss_mb=<y> noop_ms=<z>` for the largest size.
+ *
+ * Options: --sizes 5000,20000,50000  --runs 3  --noop 5  --commit confirm|send  --batch 5000
+ *          --no-build (use the repo's nodes/ + dist/ from `npm run build`)
+ *          --cpu-prof / --heap-prof (profiles of Node-RED into bench/results/prof/)
+ *          --json FILE (raw samples)
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawn, type ChildProcess } from "child_process";
+import type { PlaidApi, Products } from "plaid";
+import { createPlaidClient } from "../src/plaid/client";
+import { SIM_CLIENT_ID, SIM_SECRET } from "../src/simulator";
+import { startInfluxd, type Influxd } from "../test/support/influxd";
+import { startNodeRed, startSink, type MessageSink, type NodeRed, type SinkMessage } from "../test/support/nodered";
+import { freePort, sleep, stopChild, trackChild, waitFor } from "../test/support/ports";
+import { buildPackage, REPO_ROOT } from "./lib/build";
+import { benchFlow, DB, ID, type LinkedItem } from "./lib/flow";
+import { fetchAll, measureFloor, pointsOf, type FloorResult } from "./lib/floor";
+import { cpuSeconds, RssSampler } from "./lib/procstat";
+import { startCountingProxy, type CountingProxy } from "./lib/proxy";
+import { fmt, median, table } from "./lib/stats";
+
+interface Args {
+  sizes: number[];
+  runs: number;
+  noop: number;
+  commit: "confirm" | "send";
+  batch: number;
+  build: boolean;
+  cpuProf: boolean;
+  heapProf: boolean;
+  json: string | null;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { sizes: [5000, 20000, 50000], runs: 3, noop: 5, commit: "confirm", batch: 5000, build: true, cpuProf: false, heapProf: false, json: null };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === "--sizes") a.sizes = val().split(",").map((s) => Number(s.trim()));
+    else if (flag === "--runs") a.runs = Number(val());
+    else if (flag === "--noop") a.noop = Number(val());
+    else if (flag === "--commit") a.commit = val() === "send" ? "send" : "confirm";
+    else if (flag === "--batch") a.batch = Number(val());
+    else if (flag === "--no-build") a.build = false;
+    else if (flag === "--cpu-prof") a.cpuProf = true;
+    else if (flag === "--heap-prof") a.heapProf = true;
+    else if (flag === "--json") a.json = val();
+    else if (flag === "--help" || flag === "-h") {
+      process.stdout.write(fs.readFileSync(__filename, "utf8").split("*/")[0] + "*/\n");
+      process.exit(0);
+    } else throw new Error(`unknown option ${flag}`);
+  }
+  if (a.sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--sizes: positive integers");
+  a.sizes.sort((x, y) => x - y);
+  if (!(a.runs >= 1) || !(a.noop >= 1)) throw new Error("--runs and --noop must be ≥ 1");
+  return a;
+}
+
+const RESULTS = path.join(REPO_ROOT, "bench", "results");
+const log = (s: string): void => void process.stderr.write(`[bench] ${s}\n`);
+
+// ---------- the standalone simulator ----------
+
+async function startSimulatorProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "src", "simulator", "cli.ts"), "--port", String(port), "--host", "127.0.0.1"], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  trackChild(child);
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const url = await waitFor(
+    () => {
+      if (child.exitCode !== null) throw Object.assign(new Error(`simulator exited: ${out}`), { fatal: true });
+      return /listening on (http:\/\/\S+)/.exec(out)?.[1];
+    },
+    { timeoutMs: 30000, what: "the simulator to listen" },
+  );
+  return { url, child };
+}
+
+// ---------- Items ----------
+
+async function linkVolumeItem(client: PlaidApi, transactions: number): Promise<{ accessToken: string; item: LinkedItem }> {
+  const created = await client.sandboxPublicTokenCreate({
+    institution_id: "ins_109508",
+    initial_products: ["transactions" as Products],
+    options: {
+      override_username: "user_custom",
+      override_password: JSON.stringify({ override_accounts: [], simulator: { seed: 1, transactions } }),
+    },
+  });
+  const ex = await client.itemPublicTokenExchange({ public_token: created.data.public_token });
+  const accessToken = ex.data.access_token;
+  const acc = await client.accountsGet({ access_token: accessToken });
+  const inst = await client.institutionsGetById({ institution_id: "ins_109508", country_codes: ["US" as never] });
+  return {
+    accessToken,
+    item: {
+      itemId: ex.data.item_id,
+      institutionId: "ins_109508",
+      institutionName: inst.data.institution.name,
+      accounts: acc.data.accounts.map((a) => ({ account_id: a.account_id, name: a.name, mask: a.mask, type: String(a.type), subtype: a.subtype ? String(a.subtype) : null })),
+    },
+  };
+}
+
+// ---------- Node-RED measurements ----------
+
+interface SyncResult {
+  wallMs: number;
+  inNodeRedMs: number;
+  rssGrowthMb: number;
+  rssBaseMb: number;
+  cpuS: number;
+  plaidCalls: number;
+  status: string;
+}
+
+interface Ctx {
+  args: Args;
+  red: NodeRed;
+  influx: Influxd;
+  sink: MessageSink;
+  proxy: CountingProxy;
+}
+
+function isOutcome(m: SinkMessage): boolean {
+  if (m.path === "/write-error" || m.path === "/sync-error") return true;
+  return m.path === "/status";
+}
+
+async function countPoints(influx: Influxd): Promise<number> {
+  const rows = await influx.rows(`SELECT count("amount") AS c FROM "plaid_transactions"; SELECT count("current") AS c FROM "plaid_balances"`, DB);
+  return rows.reduce((n, r) => n + Number(r.c ?? 0), 0);
+}
+
+/** Presses inject and waits until the sync is committed (confirm: all parts written) — or, in send mode, until InfluxDB holds `expectPoints`. */
+async function syncOnce(ctx: Ctx, expectPoints: number | null, timeoutMs: number): Promise<SyncResult> {
+  const { red, sink, proxy, influx } = ctx;
+  const pid = red.pid!;
+  const from = sink.messages.length;
+  const calls0 = proxy.total();
+  const cpu0 = cpuSeconds(pid);
+  const sampler = new RssSampler(pid);
+  const start = Date.now();
+  await red.inject(ID.inject);
+  const outcome = await sink.waitFor(isOutcome, { from, timeoutMs, what: "the sync's outcome (status green/yellow/red or an error)" });
+  let end = outcome.receivedAt;
+  const body = outcome.body as { fill?: string; text?: string; t0?: number; t1?: number; message?: string };
+  if (outcome.path !== "/status" || body.fill !== "green") {
+    sampler.stop();
+    throw new Error(`sync failed: ${outcome.path} ${JSON.stringify(body)}\n${red.logTail(2000)}`);
+  }
+  if (ctx.args.commit === "send" && expectPoints !== null) {
+    await waitFor(async () => (await countPoints(influx)) >= expectPoints, { timeoutMs, intervalMs: 50, what: "InfluxDB to hold every point" });
+    end = Date.now();
+  }
+  const rss = sampler.stop();
+  return {
+    wallMs: end - start,
+    inNodeRedMs: (body.t1 ?? NaN) - (body.t0 ?? NaN),
+    rssGrowthMb: rss.growthMb,
+    rssBaseMb: rss.baseMb,
+    cpuS: cpuSeconds(pid) - cpu0,
+    plaidCalls: proxy.total() - calls0,
+    status: body.text ?? "",
+  };
+}
+
+/** A fresh Node-RED process with no sync state and an empty database, then a first sync. */
+async function firstSync(ctx: Ctx, expectPoints: number, label: string): Promise<SyncResult> {
+  const { red, influx } = ctx;
+  await red.stop();
+  fs.rmSync(path.join(red.userDir, "plaid-sync"), { recursive: true, force: true });
+  await influx.exec(`DROP DATABASE "${DB}"`).catch(() => undefined);
+  await influx.createDatabase(DB);
+  await red.start();
+  await sleep(1500); // let start-up settle (GC, lazy loading) before the baseline
+  const r = await syncOnce(ctx, expectPoints, 900_000);
+  const got = await countPoints(influx);
+  if (got !== expectPoints) throw new Error(`${label}: InfluxDB holds ${got} points, expected ${expectPoints}`);
+  return r;
+}
+
+// ---------- main ----------
+
+interface SizeFigures {
+  size: number;
+  floor: FloorResult[];
+  first: SyncResult[];
+  noop: SyncResult[];
+  points: number;
+  pages: number;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const cleanups: Array<() => Promise<void>> = [];
+  let cleaning = false;
+  const cleanup = async (): Promise<void> => {
+    if (cleaning) return;
+    cleaning = true;
+    for (const c of cleanups.reverse()) await c().catch((e: unknown) => log(`cleanup: ${(e as Error).message}`));
+  };
+  process.once("SIGINT", () => {
+    log("interrupted: stopping everything");
+    void cleanup().finally(() => process.exit(130));
+  });
+
+  try {
+    let pkgDir = REPO_ROOT;
+    if (args.build) {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-bench-build-"));
+      cleanups.push(async () => fs.rmSync(out, { recursive: true, force: true }));
+      log(`building the package into ${out} …`);
+      pkgDir = buildPackage(out);
+    } else if (!fs.existsSync(path.join(REPO_ROOT, "nodes", "plaid-transactions.js"))) {
+      throw new Error("--no-build: run `npm run build` first");
+    }
+
+    const sim = await startSimulatorProcess();
+    cleanups.push(() => stopChild(sim.child, "SIGTERM", 5000));
+    const proxy = await startCountingProxy(sim.url);
+    cleanups.push(() => proxy.close());
+    const influx = await startInfluxd();
+    cleanups.push(() => influx.dispose());
+    const sink = await startSink();
+    cleanups.push(() => sink.close());
+    const profDir = path.join(RESULTS, "prof");
+    const nodeOptions = [
+      args.cpuProf ? `--cpu-prof --cpu-prof-dir=${profDir}` : "",
+      args.heapProf ? `--heap-prof --heap-prof-dir=${profDir}` : "",
+    ].filter(Boolean).join(" ");
+    if (nodeOptions) fs.mkdirSync(profDir, { recursive: true });
+    const red = await startNodeRed({
+      nodesDir: [pkgDir, path.join(REPO_ROOT, "node_modules", "node-red-contrib-influxdb")],
+      logLevel: "info",
+      env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {},
+    });
+    cleanups.push(() => red.dispose());
+    const sets = await red.nodeSets();
+    for (const type of ["plaid-transactions", "influxdb batch"]) {
+      const set = sets.find((s) => s.types.includes(type));
+      if (!set || set.err) throw new Error(`node type ${type} did not load: ${JSON.stringify(set?.err)}`);
+    }
+    log(`simulator ${sim.url} (proxy ${proxy.url}), influxd ${influx.url}, node-red ${red.url} (pid ${red.pid})`);
+
+    const client = createPlaidClient({ basePath: proxy.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET, timeoutMs: 120_000 });
+    const ctx: Ctx = { args, red, influx, sink, proxy };
+    const all: SizeFigures[] = [];
+
+    for (const size of args.sizes) {
+      const { accessToken, item } = await linkVolumeItem(client, size);
+      // Warm-up (not timed): the simulator generates the history; we learn the expected points.
+      const pages = await fetchAll(client, accessToken);
+      const expect = pointsOf(pages, item.institutionName, args.batch);
+      const txns = pages.reduce((n, p) => n + (p.added?.length ?? 0), 0);
+      const withTxns = new Set(pages.flatMap((p) => (p.added ?? []).map((t) => t.account_id))).size;
+      log(`size ${size}: ${txns} transactions in ${pages.length} pages over ${withTxns} accounts (of ${item.accounts.length}) → ${expect.points} points`);
+      await red.deploy(
+        benchFlow({ plaidUrl: proxy.url, influxPort: influx.port, influxUrl: influx.url, sinkUrl: sink.url, item, commit: args.commit, batchSize: args.batch }),
+        { [ID.cfg]: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET }, [ID.link]: { accessToken } },
+      );
+      const fig: SizeFigures = { size, floor: [], first: [], noop: [], points: expect.points, pages: pages.length };
+      for (let run = 1; run <= args.runs; run++) {
+        const floor = await measureFloor(client, accessToken, influx, "floor", item.institutionName);
+        fig.floor.push(floor);
+        const first = await firstSync(ctx, expect.points, `size ${size} run ${run}`);
+        fig.first.push(first);
+        log(
+          `size ${size} run ${run}: floor ${fmt(floor.totalMs)} ms (fetch ${fmt(floor.fetchMs)} + write ${fmt(floor.writeMs)}), ` +
+            `node-red ${fmt(first.wallMs)} ms (in-process ${fmt(first.inNodeRedMs)}), ratio ${fmt(first.wallMs / floor.totalMs, 2)}, ` +
+            `rss +${fmt(first.rssGrowthMb, 1)} MB (base ${fmt(first.rssBaseMb)}), cpu ${fmt(first.cpuS, 2)} s, ${first.plaidCalls} Plaid calls, "${first.status}"`,
+        );
+        for (let k = 0; k < args.noop; k++) {
+          await sleep(200);
+          const n = await syncOnce(ctx, null, 60_000);
+          fig.noop.push(n);
+        }
+        const last = fig.noop.slice(-args.noop);
+        log(`size ${size} run ${run}: no-op ${last.map((n) => `${n.inNodeRedMs}ms/${n.plaidCalls}call`).join(" ")}`);
+      }
+      all.push(fig);
+    }
+
+    // ---------- report ----------
+    const rows: string[][] = [
+      ["transactions", "pages", "points", "floor ms", "fetch ms", "write ms", "node-red ms", "ratio", "µs/txn", "cpu s", "rss +MB", "calls", "no-op ms", "no-op wall", "no-op calls"],
+    ];
+    const summary: Record<string, number> = {};
+    for (const f of all) {
+      const floorMs = median(f.floor.map((x) => x.totalMs));
+      const nrMs = median(f.first.map((x) => x.wallMs));
+      const ratio = median(f.first.map((x, i) => x.wallMs / f.floor[i].totalMs));
+      const rss = median(f.first.map((x) => x.rssGrowthMb));
+      const noopMs = median(f.noop.map((x) => x.inNodeRedMs));
+      rows.push([
+        String(f.size),
+        String(f.pages),
+        String(f.points),
+        fmt(floorMs),
+        fmt(median(f.floor.map((x) => x.fetchMs))),
+        fmt(median(f.floor.map((x) => x.writeMs))),
+        fmt(nrMs),
+        fmt(ratio, 2),
+        fmt((nrMs * 1000) / f.size, 1),
+        fmt(median(f.first.map((x) => x.cpuS)), 2),
+        fmt(rss, 1),
+        fmt(median(f.first.map((x) => x.plaidCalls))),
+        fmt(noopMs),
+        fmt(median(f.noop.map((x) => x.wallMs))),
+        fmt(Math.max(...f.noop.map((x) => x.plaidCalls))),
+      ]);
+      Object.assign(summary, { ratio, rss, noopMs });
+    }
+    const text = [
+      "",
+      `first sync through Node-RED (commit ${args.commit}, batchSize ${args.batch}) vs floor; medians of ${args.runs} runs, no-op: ${args.runs}×${args.noop} syncs`,
+      table(rows),
+      "",
+      "floor = official plaid client alone (count 500 until has_more false) + the same points POSTed to /write in batches of 5000.",
+      "node-red ms = inject pressed → status green (every part written to InfluxDB and confirmed, state saved), seen by the bench.",
+      "rss +MB = peak VmRSS/VmHWM of the node-red process during the sync minus just before. no-op ms = in Node-RED (inject → green).",
+      "",
+    ].join("\n");
+    process.stdout.write(text);
+    if (args.json) fs.writeFileSync(args.json, JSON.stringify({ args, figures: all }, null, 2));
+    process.stdout.write(`ratio=${fmt(summary.ratio, 2)} rss_mb=${fmt(summary.rss, 1)} noop_ms=${fmt(summary.noopMs)}\n`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

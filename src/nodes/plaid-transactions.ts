@@ -3,6 +3,7 @@
  * properties (DESIGN §3.3, an interface), turns engine output into messages, keeps the status
  * dot honest, and reports failures with done(err) so a Catch node can act on them.
  */
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
@@ -10,6 +11,7 @@ import { PlaidRequestError, toPlaidError, type PlaidSyncError } from "../plaid/e
 import { describe, needsLogin } from "../sync/advice";
 import { engineError, SyncEngine, type CommitMode, type EngineSettings, type SyncSummary } from "../sync/engine";
 import { isValidTimezone } from "../influx/time";
+import type { RetryOptions } from "../plaid/retry";
 import type { PlaidLinkNode } from "./types";
 
 interface PlaidTransactionsDef extends NodeDef {
@@ -38,6 +40,40 @@ function bool(v: unknown, dflt: boolean): boolean {
   return v === true || v === "true";
 }
 
+/**
+ * The English catalog, for when RED._ has no translation (it returns the key, as in
+ * node-red-node-test-helper). Found beside the source (tsx) or in the built nodes/ folder.
+ */
+let fallbackCatalog: Record<string, unknown> | null = null;
+function fallbackText(key: string, vars?: Record<string, string | number>): string {
+  if (!fallbackCatalog) {
+    fallbackCatalog = {};
+    for (const p of [path.join(__dirname, "locales", "en-US", "plaid-transactions.json"), path.join(__dirname, "..", "..", "nodes", "locales", "en-US", "plaid-transactions.json")]) {
+      try {
+        fallbackCatalog = JSON.parse(fs.readFileSync(p, "utf8")) as Record<string, unknown>;
+        break;
+      } catch {
+        /* try the next place */
+      }
+    }
+  }
+  let v: unknown = fallbackCatalog;
+  for (const part of key.split(".")) v = v && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined;
+  if (typeof v !== "string") return key;
+  return v.replace(/__([A-Za-z0-9_]+)__/g, (m, name: string) => (vars && name in vars ? String(vars[name]) : m));
+}
+
+/** Advanced runtime settings (settings.js `plaidSync: {retries, retryBaseDelayMs, retryMaxDelayMs}`). */
+function retrySettings(settings: unknown): RetryOptions {
+  const ps = (settings as { plaidSync?: Record<string, unknown> } | undefined)?.plaidSync ?? {};
+  const n = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined);
+  const out: RetryOptions = {};
+  if (n(ps.retries) !== undefined) out.retries = Math.floor(n(ps.retries) as number);
+  if (n(ps.retryBaseDelayMs) !== undefined) out.baseDelayMs = n(ps.retryBaseDelayMs);
+  if (n(ps.retryMaxDelayMs) !== undefined) out.maxDelayMs = n(ps.retryMaxDelayMs);
+  return out;
+}
+
 function hhmm(d: Date): string {
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
 }
@@ -56,7 +92,11 @@ function settingsFrom(def: PlaidTransactionsDef): EngineSettings {
 }
 
 export = function plaidTransactionsModule(RED: NodeAPI): void {
-  const t = (key: string, vars?: Record<string, string | number>): string => RED._(`plaid-transactions.${key}`, vars);
+  const t = (key: string, vars?: Record<string, string | number>): string => {
+    const full = `plaid-transactions.${key}`;
+    const text = RED._(full, vars);
+    return text && text !== full ? text : fallbackText(full, vars);
+  };
 
   function PlaidTransactions(this: Node, def: PlaidTransactionsDef) {
     RED.nodes.createNode(this, def);
@@ -89,6 +129,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
           nodeId: node.id,
           stateDir: path.join(userDir, "plaid-sync"),
           settings,
+          retry: retrySettings(RED.settings),
           getClient: async () => {
             const cfg = linkNode!.configNode();
             if (!cfg) throw engineError("NOT_CONFIGURED", t("errors.noConfig"));

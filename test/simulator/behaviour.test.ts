@@ -274,6 +274,45 @@ describe("simulator: Plaid Sandbox behaviour", function () {
       assert.ok(next.data.added.length > 0);
     });
 
+    it("options.account_id gives a separate stream for one account", async () => {
+      const { accessToken } = await linkSandboxItem(client);
+      const all = (await client.transactionsSync({ access_token: accessToken })).data;
+      const accountId = all.added[0].account_id;
+      const pages: TransactionsSyncResponse[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const { data } = await client.transactionsSync({ access_token: accessToken, cursor, count: 3, options: { account_id: accountId } });
+        pages.push(data);
+        cursor = data.next_cursor;
+        if (!data.has_more) break;
+      }
+      const ids = pages.flatMap((p) => p.added.map((t) => t.transaction_id)).sort();
+      assert.deepEqual(ids, all.added.filter((t) => t.account_id === accountId).map((t) => t.transaction_id).sort());
+      assert.ok(pages.every((p) => p.accounts.length === 1 && p.accounts[0].account_id === accountId));
+      const e = await plaidError(() => client.transactionsSync({ access_token: accessToken, options: { account_id: "nope" } }));
+      assert.equal(e.data.error_code, "INVALID_ACCOUNT_ID");
+    });
+
+    it("fires SYNC_UPDATES_AVAILABLE on refresh once /transactions/sync has been called", async () => {
+      const http = await import("node:http");
+      const hook = http.createServer((_req, res) => res.end());
+      await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
+      try {
+        const url = `http://127.0.0.1:${(hook.address() as import("node:net").AddressInfo).port}/`;
+        const { accessToken, itemId } = await linkSandboxItem(client, { username: "user_transactions_dynamic", password: "pw", webhook: url });
+        const count = () => sim.webhooksSent().filter((w) => w.payload.item_id === itemId && w.payload.webhook_code === "SYNC_UPDATES_AVAILABLE").length;
+        await client.transactionsRefresh({ access_token: accessToken });
+        assert.equal(count(), 0, "not before the first sync");
+        await client.transactionsSync({ access_token: accessToken });
+        await client.transactionsRefresh({ access_token: accessToken });
+        assert.equal(count(), 1);
+        const item = await client.itemGet({ access_token: accessToken });
+        assert.equal(item.data.status?.last_webhook?.code_sent, "SYNC_UPDATES_AVAILABLE");
+      } finally {
+        await new Promise((r) => hook.close(r));
+      }
+    });
+
     it("rejects a cursor it did not issue", async () => {
       const { accessToken } = await linkSandboxItem(client);
       const e = await plaidError(() => client.transactionsSync({ access_token: accessToken, cursor: "bm90IGEgY3Vyc29y" }));

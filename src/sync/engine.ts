@@ -435,15 +435,14 @@ export class SyncEngine {
       o.sink.event({
         kind,
         topic: `plaid/${topicPart(institution)}/${topicPart(account)}/${kind}`,
-        payload: {
-          ...payload,
+        payload: Object.assign(payload, {
           account_id: accountId,
           account_name: accounts.get(accountId)?.name ?? linked.get(accountId)?.name ?? account,
           account,
           institution_name: institution,
           institution_id: item.institutionId,
           item_id: item.itemId,
-        },
+        }),
         plaid: { syncId, event: kind, item: itemRef },
       });
     };
@@ -466,7 +465,7 @@ export class SyncEngine {
               seen?.add(t.transaction_id);
               const r = applier.upsert(t, as);
               emitter.addAll(r.points);
-              if (r.kind && r.eventKey) emitEvent(r.kind, r.eventKey, { ...t }, t.account_id, labelOf(t.account_id), pageKeys);
+              if (r.kind && r.eventKey) emitEvent(r.kind, r.eventKey, t as unknown as Record<string, unknown>, t.account_id, labelOf(t.account_id), pageKeys);
             };
             for (const t of page.added ?? []) upsert(t, "added");
             for (const t of page.modified ?? []) upsert(t, "modified");
@@ -494,7 +493,7 @@ export class SyncEngine {
         const upsertFinal = (t: Transaction): void => {
           const r = applier.upsert(t, "modified");
           emitter.addAll(r.points);
-          if (r.kind && r.eventKey) emitEvent(r.kind, r.eventKey, { ...t }, t.account_id, labelOf(t.account_id), pageKeys);
+          if (r.kind && r.eventKey) emitEvent(r.kind, r.eventKey, t as unknown as Record<string, unknown>, t.account_id, labelOf(t.account_id), pageKeys);
         };
         for (const t of applier.takeDeferred()) upsertFinal(t);
         // ...and whatever the index knows that Plaid no longer has: it vanished.

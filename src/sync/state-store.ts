@@ -6,7 +6,7 @@
  * and hands back an empty state, which makes the next sync a safe full resync.
  *
  * Beside it, `state-<nodeId>.journal` lists the events already emitted since the last commit
- * (one JSON line per page, appended and fsynced). After a restart or an unconfirmed sync, the
+ * (one JSON line per page, appended synchronously). After a restart or an unconfirmed sync, the
  * replay consults it so no event is sent twice. It is tied to the state's generation, so a
  * journal left over from an older commit is ignored.
  */
@@ -164,17 +164,16 @@ export class StateStore {
     return keys;
   }
 
-  /** Appends one page's event keys and fsyncs, so they survive a crash right after sending. */
+  /**
+   * Appends one page's event keys. Written synchronously (it survives Node-RED being stopped or
+   * killed right after), but not fsynced: a page-sized fsync per page would dominate a first sync
+   * on an SD card, and losing the tail of the journal to a power cut costs at most a repeated
+   * event, never data.
+   */
   appendJournal(gen: number, keys: readonly string[]): void {
     if (keys.length === 0) return;
     fs.mkdirSync(this.dir, { recursive: true });
-    const fd = fs.openSync(this.journalFile, "a");
-    try {
-      fs.writeSync(fd, JSON.stringify({ gen, k: keys }) + "\n");
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fs.appendFileSync(this.journalFile, JSON.stringify({ gen, k: keys }) + "\n");
   }
 
   clearJournal(): void {

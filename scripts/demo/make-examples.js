@@ -45,7 +45,7 @@ function comment(id, z, name, info, x, y) {
     "`sandbox` or `production` and enter your Plaid keys.",
   ].join("\n");
   const flow = [
-    comment("a1f0c0de00000002", z, "Sync bank transactions to the debug sidebar (demo mode) — double-click me for how", info, 270, 60),
+    comment("a1f0c0de00000002", z, "Sync bank transactions to the debug sidebar (demo mode) — double-click me for how", info, 400, 60),
     inject("a1f0c0de00000003", z, "Sync now", 140, 140, [["a1f0c0de00000004"]]),
     tx("a1f0c0de00000004", z, "a1f0c0de00000007", 360, 140, [["a1f0c0de00000005"], ["a1f0c0de00000006"]]),
     debug("a1f0c0de00000005", z, "InfluxDB points", 610, 120, "true"),
@@ -131,7 +131,7 @@ function comment(id, z, name, info, x, y) {
     "return [null, msg];",
   ].join("\n");
   const flow = [
-    comment(I(2), z, "Bank transactions → InfluxDB every 4 h (needs node-red-contrib-influxdb) — double-click me", info, 300, 60),
+    comment(I(2), z, "Bank transactions → InfluxDB every 4 h (needs node-red-contrib-influxdb) — double-click me", info, 450, 60),
     inject(I(3), z, "Every 4 h", 140, 140, [[I(4)]], { repeat: "14400", once: true, onceDelay: "5" }),
     tx(I(4), z, I(12), 360, 140, [[I(5)], [I(6)]], { commit: "confirm" }),
     { id: I(5), type: "influxdb batch", z, influxdb: I(13), precision: "", retentionPolicy: "", name: "Write to InfluxDB", database: "plaid", precisionV18FluxV20: "ms", retentionPolicyV18Flux: "", org: "organisation", bucket: "bucket", x: 630, y: 120, wires: [] },
@@ -174,7 +174,7 @@ function comment(id, z, name, info, x, y) {
     "(demo: *First Platypus Bank*, `user_good` / `pass_good`), **Deploy**, then click *Sync now*.",
   ].join("\n");
   const flow = [
-    comment(I(2), z, "Line protocol → InfluxDB HTTP API — double-click me", info, 220, 60),
+    comment(I(2), z, "Line protocol → InfluxDB HTTP API — double-click me", info, 300, 60),
     inject(I(3), z, "Sync now", 140, 140, [[I(4)]]),
     tx(I(4), z, I(11), 360, 140, [[I(5)], [I(10)]], { commit: "confirm" }),
     {

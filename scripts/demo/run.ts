@@ -160,13 +160,21 @@ async function main(): Promise<void> {
     `Node-RED is running: ${url}`,
     "",
     `1. Open ${url} in your browser (tab "${onInflux ? "Plaid → InfluxDB" : "Plaid → debug"}").`,
-    "2. Double-click the plaid-transactions node, then the pencil next to Link",
-    "   (the plaid-link config \"My bank\").",
+    "2. Double-click the \"My bank transactions\" node (plaid-transactions), then the",
+    "   pencil button next to Bank (\"My bank\", the plaid-link config).",
     "3. Click \"Link account\". In the Link window choose \"First Platypus Bank\",",
     "   log in with user_good / pass_good, keep the accounts, and finish.",
     "4. Click Update, then Done, then the red Deploy button (top right).",
-    `5. Click the button on the left of the "${onInflux ? "Every 4 h" : "Sync now"}" inject node and open the`,
-    "   Debug sidebar (bug icon, top right) to see the transaction events.",
+    ...(onInflux
+      ? [
+          "5. A few seconds after the deploy the flow syncs on its own; after that, click the",
+          "   button on the left of the \"Every 4 h\" inject node to sync again. The Debug",
+          "   sidebar (bug icon, top right) shows one message per new transaction.",
+        ]
+      : [
+          "5. Click the button on the left of the \"Sync now\" inject node and open the",
+          "   Debug sidebar (bug icon, top right) to see the points and transaction events.",
+        ]),
   ];
   if (onInflux) steps.push("6. See what InfluxDB holds: the two commands below.");
   steps.push("", "Ctrl-C stops Node-RED" + (influx ? " and InfluxDB" : "") + ". Everything stays in .demo/ (rm -rf .demo to start over).");

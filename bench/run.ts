@@ -249,16 +249,25 @@ async function main(): Promise<void> {
     cleanups.push(() => influx.dispose());
     const sink = await startSink();
     cleanups.push(() => sink.close());
+    // --cpu-prof / --heap-prof are not allowed in NODE_OPTIONS: run node-red through a wrapper
+    // that execs node with them (same pid, so /proc figures stay right).
     const profDir = path.join(RESULTS, "prof");
-    const nodeOptions = [
-      args.cpuProf ? `--cpu-prof --cpu-prof-dir=${profDir}` : "",
-      args.heapProf ? `--heap-prof --heap-prof-dir=${profDir}` : "",
-    ].filter(Boolean).join(" ");
-    if (nodeOptions) fs.mkdirSync(profDir, { recursive: true });
+    const profFlags = [
+      ...(args.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
+      ...(args.heapProf ? ["--heap-prof", `--heap-prof-dir=${profDir}`] : []),
+    ];
+    let nodeBin: string | undefined;
+    if (profFlags.length) {
+      fs.mkdirSync(profDir, { recursive: true });
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-bench-node-"));
+      cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+      nodeBin = path.join(dir, "node-prof");
+      fs.writeFileSync(nodeBin, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${profFlags.map((f) => JSON.stringify(f)).join(" ")} "$@"\n`, { mode: 0o755 });
+    }
     const red = await startNodeRed({
       nodesDir: [pkgDir, path.join(REPO_ROOT, "node_modules", "node-red-contrib-influxdb")],
       logLevel: "info",
-      env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {},
+      ...(nodeBin ? { nodeBin } : {}),
     });
     cleanups.push(() => red.dispose());
     const sets = await red.nodeSets();

@@ -1,0 +1,69 @@
+/**
+ * Summarises V8 .cpuprofile files (node --cpu-prof): top frames by self time, and self time per
+ * package/file group, so a profile can be read without DevTools.
+ *
+ *   npx tsx bench/profile-summary.ts bench/results/prof/CPU.*.cpuprofile [--top 30]
+ */
+import * as fs from "fs";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
+  hitCount?: number;
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function group(url: string): string {
+  if (!url) return "(native/V8)";
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (nm) return nm[1];
+  const ours = /\/dist\/(.+?)\.js$/.exec(url) ?? /\/src\/(.+?)\.ts$/.exec(url);
+  if (ours) return `ours:${ours[1]}`;
+  if (url.startsWith("node:")) return url;
+  return url.replace(/^file:\/\//, "");
+}
+
+function summarise(file: string, top: number): string {
+  const p = JSON.parse(fs.readFileSync(file, "utf8")) as Profile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byFrame = new Map<string, number>();
+  const byGroup = new Map<string, number>();
+  for (const [id, us] of self) {
+    const n = byId.get(id)!;
+    const f = n.callFrame;
+    const key = `${f.functionName || "(anonymous)"}  ${f.url ? `${f.url.replace(/^.*\/(node_modules|dist|src)\//, "$1/")}:${f.lineNumber + 1}` : ""}`;
+    byFrame.set(key, (byFrame.get(key) ?? 0) + us);
+    const g = group(f.url);
+    byGroup.set(g, (byGroup.get(g) ?? 0) + us);
+  }
+  const pct = (us: number): string => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms`;
+  const lines = [`${file}: ${(total / 1000).toFixed(0)} ms sampled`, "", "self time by frame:"];
+  for (const [k, us] of [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(us)}  ${k}`);
+  lines.push("", "self time by package / file:");
+  for (const [k, us] of [...byGroup].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(us)}  ${k}`);
+  return lines.join("\n");
+}
+
+const args = process.argv.slice(2);
+let top = 30;
+const files: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--top") top = Number(args[++i]);
+  else files.push(args[i]);
+}
+if (!files.length) {
+  process.stderr.write("usage: tsx bench/profile-summary.ts FILE.cpuprofile... [--top 30]\n");
+  process.exit(2);
+}
+for (const f of files) process.stdout.write(summarise(f, top) + "\n\n");

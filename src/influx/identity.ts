@@ -118,6 +118,11 @@ export class TransactionIndex {
     return ts;
   }
 
+  /** The live transaction whose point is at (series, ts), if any. */
+  ownerAt(s: number, ts: number): string | undefined {
+    return this.occupied.get(s)?.get(ts);
+  }
+
   set(id: string, entry: IndexEntry): void {
     this.release(id);
     this.entries.set(id, entry);

@@ -20,11 +20,11 @@ import type { AccountBase, PlaidApi, RemovedTransaction, Transaction, Transactio
 import type { LinkedAccount } from "../nodes/types";
 import { PlaidRequestError, toPlaidError } from "../plaid/errors";
 import { abortedError, backoffDelay, defaultSleep, withRetry, type RetryOptions } from "../plaid/retry";
-import { accountLabel, balancePoint, type InfluxPoint } from "../influx/points";
+import { accountLabel, balancePoint, tombstonePoint, type InfluxPoint } from "../influx/points";
 import { isValidTimezone } from "../influx/time";
-import { ChangeApplier, type ChangeKind, type KeyedPoint } from "./apply";
+import { ChangeApplier, identityKey, type ChangeKind, type KeyedPoint } from "./apply";
 import { PartEmitter, type Part } from "./parts";
-import { emptyState, StateStore, type SyncState } from "./state-store";
+import { emptyState, StateStore, type JournalWrite, type SyncState } from "./state-store";
 
 export const PAGE_SIZE = 500;
 /** Removed transactions are remembered this long (beyond Plaid's 730-day history). */
@@ -186,6 +186,8 @@ export class SyncEngine {
   private seq = 0;
   /** A resync that did not commit is resumed by the next trigger (in memory only). */
   private resyncPending = false;
+  /** Points sent by syncs that never committed (from the journal), checked by the next sync. */
+  private uncommittedWrites: JournalWrite[] = [];
 
   constructor(private readonly opts: SyncEngineOptions) {
     this.store = opts.store ?? new StateStore(opts.stateDir, opts.nodeId);
@@ -345,6 +347,7 @@ export class SyncEngine {
     await this.store.clear();
     this.state = emptyState();
     this.emitted = new Set();
+    this.uncommittedWrites = [];
     this.resyncPending = false;
     this.opts.hooks.log?.("Sync state forgotten; the next sync fetches the full history.");
   }
@@ -370,6 +373,7 @@ export class SyncEngine {
         );
       }
       this.emitted = this.store.loadJournal(this.state.gen);
+      this.uncommittedWrites = this.store.loadJournalWrites(this.state.gen);
     }
     let state = this.state;
     if (state.itemId && item.itemId && state.itemId !== item.itemId) {
@@ -378,6 +382,7 @@ export class SyncEngine {
       state.gen = this.state.gen + 1;
       this.state = state;
       this.emitted = new Set();
+      this.uncommittedWrites = [];
       fullReason = "linked to another Item";
     }
     const key = settingsKey(this.opts.settings);
@@ -447,6 +452,14 @@ export class SyncEngine {
       });
     };
 
+    /** Journals a transaction point sent at an identity the committed state may not know. */
+    const noteWrite = (id: string, before: { s: number; ts: number } | undefined, points: number, into: JournalWrite[]): void => {
+      const after = applier.index.get(id);
+      if (!points || !after || after.r || (before && before.s === after.s && before.ts === after.ts)) return;
+      const series = applier.index.series(after.s);
+      into.push({ id, measurement: series.measurement, tags: series.tags, ts: after.ts });
+    };
+
     try {
       const seen = mode === "resync" ? new Set<string>() : null;
       let cursor = startCursor;
@@ -461,16 +474,19 @@ export class SyncEngine {
             for (const a of page.accounts ?? []) accounts.set(a.account_id, a);
             lastAccounts = page.accounts ?? [];
             const pageKeys: string[] = [];
+            const pageWrites: JournalWrite[] = [];
             const upsert = (t: Transaction, as: "added" | "modified"): void => {
               seen?.add(t.transaction_id);
+              const before = applier.index.get(t.transaction_id);
               const r = applier.upsert(t, as);
+              noteWrite(t.transaction_id, before, r.points.length, pageWrites);
               emitter.addAll(r.points);
               if (r.kind && r.eventKey) emitEvent(r.kind, r.eventKey, t as unknown as Record<string, unknown>, t.account_id, labelOf(t.account_id), pageKeys);
             };
             for (const t of page.added ?? []) upsert(t, "added");
             for (const t of page.modified ?? []) upsert(t, "modified");
             for (const r of page.removed ?? []) this.applyRemoval(applier, r, emitter, emitEvent, pageKeys);
-            this.store.appendJournal(state.gen, pageKeys);
+            this.store.appendJournal(state.gen, pageKeys, pageWrites);
             if (!page.next_cursor && !page.has_more) notReady = true;
             cursor = page.next_cursor || cursor;
             if (!page.has_more) break;
@@ -490,8 +506,11 @@ export class SyncEngine {
       if (seen) {
         // Resync: known transactions that really changed, in their final version...
         const pageKeys: string[] = [];
+        const pageWrites: JournalWrite[] = [];
         const upsertFinal = (t: Transaction): void => {
+          const before = applier.index.get(t.transaction_id);
           const r = applier.upsert(t, "modified");
+          noteWrite(t.transaction_id, before, r.points.length, pageWrites);
           emitter.addAll(r.points);
           if (r.kind && r.eventKey) emitEvent(r.kind, r.eventKey, t as unknown as Record<string, unknown>, t.account_id, labelOf(t.account_id), pageKeys);
         };
@@ -500,8 +519,9 @@ export class SyncEngine {
         const vanished: string[] = [];
         for (const id of state.index.liveIds()) if (!seen.has(id)) vanished.push(id);
         for (const id of vanished) this.applyRemoval(applier, { transaction_id: id, account_id: "" }, emitter, emitEvent, pageKeys);
-        this.store.appendJournal(state.gen, pageKeys);
+        this.store.appendJournal(state.gen, pageKeys, pageWrites);
       }
+      this.settleUncommittedWrites(state.gen, applier, emitter, emitEvent);
       for (const a of lastAccounts) {
         const p = balancePoint(a, institution, o.settings.balanceMeasurement, started);
         if (p) {
@@ -541,6 +561,7 @@ export class SyncEngine {
         this.state = next;
         this.resyncPending = false;
         this.emitted = new Set();
+        this.uncommittedWrites = [];
         try {
           this.store.clearJournal();
         } catch {
@@ -576,6 +597,46 @@ export class SyncEngine {
       }
       throw err instanceof PlaidRequestError ? err : toPlaidError(err);
     }
+  }
+
+  /**
+   * Points that an uncommitted sync (killed, refused by the database, never confirmed) sent at an
+   * identity this replay did not write again: the transaction vanished at Plaid in the meantime
+   * (its net change since the saved cursor is nothing, so Plaid never mentions it) or moved.
+   * Its point is in the database all the same: tombstone it, and if its transaction is gone and
+   * was announced, announce the removal (once, like every event).
+   */
+  private settleUncommittedWrites(
+    gen: number,
+    applier: ChangeApplier,
+    emitter: PartEmitter<SyncSummary>,
+    emitEvent: (kind: ChangeKind, key: string, payload: Record<string, unknown>, accountId: string, account: string, pageKeys: string[]) => void,
+  ): void {
+    const writes = this.uncommittedWrites;
+    if (!writes.length) return;
+    const index = applier.index;
+    const announced = new Set<string>();
+    for (const k of this.emitted) {
+      const [kind, id] = k.split("|");
+      if (kind === "added" || kind === "modified") announced.add(id);
+    }
+    const pageKeys: string[] = [];
+    for (const w of writes) {
+      const s = index.seriesId(w.measurement, w.tags);
+      const cur = index.get(w.id);
+      if (cur && cur.s === s && cur.ts === w.ts) continue; // written again (or tombstoned) at that identity
+      const owner = index.ownerAt(s, w.ts);
+      if (owner !== undefined && owner !== w.id) continue; // another transaction's point took that place
+      if (!cur && announced.has(w.id)) {
+        // Gone, and announced: a removal with its event (applyRemoval writes the tombstone).
+        index.set(w.id, { s, ts: w.ts, h: 0 });
+        this.applyRemoval(applier, { transaction_id: w.id, account_id: w.tags.account_id ?? "" }, emitter, emitEvent, pageKeys);
+        continue;
+      }
+      emitter.add({ key: identityKey(s, w.ts), point: tombstonePoint(index.series(s), w.ts, w.id) });
+      if (!cur) index.set(w.id, { s, ts: w.ts, h: 0, r: true });
+    }
+    this.store.appendJournal(gen, pageKeys);
   }
 
   private applyRemoval(

@@ -9,6 +9,11 @@
  * (one JSON line per page, appended synchronously). After a restart or an unconfirmed sync, the
  * replay consults it so no event is sent twice. It is tied to the state's generation, so a
  * journal left over from an older commit is ignored.
+ *
+ * The journal also lists the transaction points such a sync sent at a new identity (a new
+ * transaction, or one that moved). If that sync never commits and the transaction is gone by the
+ * time the replay runs (Plaid's net changes since the saved cursor then never mention it), the
+ * replay still knows the point is in the database and tombstones it.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -45,6 +50,14 @@ export interface LoadResult {
   reason?: string;
   /** Where a corrupt file was moved to. */
   movedTo?: string;
+}
+
+/** A transaction point sent by a sync that is not committed yet (journal). */
+export interface JournalWrite {
+  id: string;
+  measurement: string;
+  tags: Record<string, string>;
+  ts: number;
 }
 
 export function emptyState(itemId = ""): SyncState {
@@ -143,6 +156,37 @@ export class StateStore {
     this.clearJournal();
   }
 
+  /**
+   * Transaction points sent on top of state generation `gen` at an identity the committed index
+   * does not hold (see JournalWrite). A torn last line is ignored.
+   */
+  loadJournalWrites(gen: number): JournalWrite[] {
+    const out: JournalWrite[] = [];
+    let text: string;
+    try {
+      text = fs.readFileSync(this.journalFile, "utf8");
+    } catch {
+      return out;
+    }
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        const rec = JSON.parse(line) as { gen?: unknown; s?: unknown; w?: unknown };
+        if (rec.gen !== gen || !Array.isArray(rec.s) || !Array.isArray(rec.w)) continue;
+        const series = rec.s as Array<[string, Record<string, string>]>;
+        for (const w of rec.w as Array<[string, number, number]>) {
+          const sr = series[w[1]];
+          if (typeof w[0] === "string" && Array.isArray(sr) && typeof sr[0] === "string" && sr[1] && typeof sr[1] === "object" && Number.isFinite(w[2])) {
+            out.push({ id: w[0], measurement: sr[0], tags: sr[1], ts: w[2] });
+          }
+        }
+      } catch {
+        // a line torn by a crash
+      }
+    }
+    return out;
+  }
+
   /** Event keys already emitted on top of state generation `gen`. A torn last line is ignored. */
   loadJournal(gen: number): Set<string> {
     const keys = new Set<string>();
@@ -170,10 +214,27 @@ export class StateStore {
    * on an SD card, and losing the tail of the journal to a power cut costs at most a repeated
    * event, never data.
    */
-  appendJournal(gen: number, keys: readonly string[]): void {
-    if (keys.length === 0) return;
+  appendJournal(gen: number, keys: readonly string[], writes: readonly JournalWrite[] = []): void {
+    if (keys.length === 0 && writes.length === 0) return;
+    const rec: { gen: number; k: readonly string[]; s?: Array<[string, Record<string, string>]>; w?: Array<[string, number, number]> } = { gen, k: keys };
+    if (writes.length) {
+      // One series table per line (series are few): the line stands on its own.
+      const series = new Map<string, number>();
+      rec.s = [];
+      rec.w = [];
+      for (const w of writes) {
+        const key = JSON.stringify([w.measurement, w.tags]);
+        let n = series.get(key);
+        if (n === undefined) {
+          n = rec.s.length;
+          series.set(key, n);
+          rec.s.push([w.measurement, w.tags]);
+        }
+        rec.w.push([w.id, n, w.ts]);
+      }
+    }
     fs.mkdirSync(this.dir, { recursive: true });
-    fs.appendFileSync(this.journalFile, JSON.stringify({ gen, k: keys }) + "\n");
+    fs.appendFileSync(this.journalFile, JSON.stringify(rec) + "\n");
   }
 
   clearJournal(): void {

@@ -372,7 +372,9 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     assert.strictEqual(events.filter((e) => e.topic?.endsWith("/added")).length, t.ids.size, "each transaction announced once in total");
     assertNoRepeats(events, "restart + faults");
 
-    // 3) Triggers during a running sync are coalesced into one follow-up.
+    // 3) Triggers during a running sync are coalesced into one follow-up. (Wait until the
+    // previous sync has saved its state, or all four would join one follow-up of that one.)
+    await waitFor(() => statusTexts(node).slice(-1)[0]?.fill === "green", "the previous sync to commit");
     await client.transactionsRefresh({ access_token: item.accessToken });
     await fault(sim, { path: "/transactions/sync", delay_ms: 300, times: 1 });
     const lastsBefore = points.filter((p) => p.plaid?.last).length;

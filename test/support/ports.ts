@@ -119,8 +119,11 @@ function installHooks(): void {
   hooksInstalled = true;
   // 'exit' runs for process.exit() (mocha --exit) and a normal end; kill() is synchronous.
   process.on("exit", killAllTracked);
+  // On SIGTERM/SIGHUP: if the program has its own handler (the demo stops its servers cleanly),
+  // leave it to that one (the 'exit' hook still runs); otherwise kill the children and exit.
   for (const sig of ["SIGTERM", "SIGHUP"] as const) {
-    process.once(sig, () => {
+    process.on(sig, () => {
+      if (process.listenerCount(sig) > 1) return;
       killAllTracked();
       process.exit(sig === "SIGTERM" ? 143 : 129);
     });

@@ -5,9 +5,10 @@
  * Needs `npm run build` first (Node-RED loads nodes/). Screenshots: test-artifacts/link/.
  */
 import * as assert from "assert";
+import * as fs from "fs";
 import type { Browser, Page } from "playwright-core";
-import type { FlowNode, NodeRed } from "../support/nodered";
-import { startNodeRed } from "../support/nodered";
+import type { FlowNode, NodeRed, NodeRedOptions } from "../support/nodered";
+import { snapshotPackage, startNodeRed as startNodeRedRaw } from "../support/nodered";
 import { chromiumAvailable, launchBrowser, screenshot } from "../support/browser";
 import { waitFor } from "../support/ports";
 import { startSimulator, type Simulator } from "../../src/simulator";
@@ -17,6 +18,28 @@ const CRED_SECRET = "e2e-credential-secret-7f3c";
 // Distinctive strings, grepped for everywhere they must not be.
 const DISTINCT_CLIENT_ID = "cid_e2e_link_4242424242";
 const DISTINCT_SECRET = "sec_e2e_DO_NOT_LEAK_9b8a7c6d5e";
+
+/**
+ * Node-RED loads a snapshot of the built package (test/support snapshotPackage): a concurrent
+ * `npm run build` empties nodes/ and dist/ while it works, and a Node-RED (re)starting at that
+ * moment would miss our node types.
+ */
+let snapshot: string | null = null;
+after(() => {
+  if (snapshot) fs.rmSync(snapshot, { recursive: true, force: true });
+  snapshot = null;
+});
+
+async function startNodeRed(opts: NodeRedOptions): Promise<NodeRed> {
+  snapshot ??= snapshotPackage();
+  const red = await startNodeRedRaw({ nodesDir: [snapshot], ...opts });
+  const sets = (await red.nodeSets()).filter((s) => s.module === "node-red-contrib-plaid-sync");
+  for (const type of ["plaid-config", "plaid-link"]) {
+    const set = sets.find((s) => s.types.includes(type));
+    assert.ok(set && !set.err, `${type} did not load: ${set?.err ?? "missing"}`);
+  }
+  return red;
+}
 
 interface Evidence {
   /** Bodies of every admin/editor response the browser saw. */
@@ -280,6 +303,66 @@ describeBrowser("link: from the editor, in Chromium, against a real node-red", f
     } finally {
       await red.dispose();
       await sim.close();
+    }
+  });
+});
+
+describeBrowser("link: OAuth bank and 'Remove at Plaid' from the editor (demo)", function () {
+  this.timeout(180000);
+  it("an OAuth institution returns through <admin>/plaid-sync/oauth and finishes in Link; then Remove at Plaid", async () => {
+    const red = await startNodeRed({ adminAuth: true, credentialSecret: CRED_SECRET });
+    const browser = await launchBrowser();
+    try {
+      await red.deploy([
+        { id: "tab1", type: "tab", label: "Flow 1" },
+        { id: "cfg1", type: "plaid-config", name: "Demo", environment: "demo", basePath: "", clientName: "Node-RED", countryCodes: "US,GB", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "" },
+        { id: "lnk1", type: "plaid-link", config: "cfg1", name: "", itemId: "", institutionId: "", institutionName: "", accounts: [] },
+        { id: "tx1", type: "plaid-transactions", z: "tab1", x: 300, y: 120, link: "lnk1", name: "", measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "send", wires: [[], []] },
+      ]);
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const page = await context.newPage();
+      await openEditor(page, red);
+      await openLinkDialog(page);
+      const popup = await clickAndCatchPopup(page, "#node-config-plaid-link-add");
+      await popup.waitForSelector(".plaid-link-institution[data-institution-id='ins_116834']", { timeout: 20000 });
+      await popup.click(".plaid-link-institution[data-institution-id='ins_116834']");
+      await popup.click("#plaid-link-oauth-continue");
+      // The stand-in bank (through the demo proxy), then back to Node-RED's OAuth route.
+      await popup.waitForSelector("#authorize", { timeout: 15000 });
+      assert.match(popup.url(), /\/plaid-sync\/demo\/simulator\/link\/oauth\?/);
+      await screenshot(popup, "link/oauth-1-bank");
+      await popup.click("#authorize");
+      await popup.waitForURL(/\/plaid-sync\/link\/[A-Za-z0-9_-]{43}/, { timeout: 15000 });
+      await popup.waitForSelector("#plaid-link-dialog[data-view='SELECT_ACCOUNT']", { timeout: 20000 });
+      await screenshot(popup, "link/oauth-2-resumed");
+      await popup.click("#plaid-link-continue");
+      await popup.click("#plaid-link-done");
+      await popup.waitForSelector("#status.ok", { timeout: 15000 });
+      assert.match((await popup.textContent("#status")) ?? "", /Flexible Platypus Open Banking/);
+      await screenshot(popup, "link/oauth-3-done");
+      await page.waitForFunction(() => /Flexible Platypus/.test(document.querySelector("#node-config-plaid-link-institution")?.textContent ?? ""));
+      await popup.close();
+      await closeDialogs(page);
+      await deployFromEditor(page, red, () => !!red.readCredentials().lnk1?.accessToken);
+
+      // Remove at Plaid: asks first; then the token is gone and the dialog offers "Link account" again.
+      await openLinkDialog(page);
+      await page.waitForSelector("#node-config-plaid-link-remove", { state: "visible" });
+      await page.click("#node-config-plaid-link-remove");
+      await page.waitForSelector("#node-config-plaid-link-remove-confirm");
+      await screenshot(page, "link/oauth-4-confirm-remove");
+      await page.click("#node-config-plaid-link-remove-confirm");
+      await page.waitForFunction(() => /removed at Plaid/.test(document.querySelector("#node-config-plaid-link-message")?.textContent ?? ""));
+      assert.ok(await page.isVisible("#node-config-plaid-link-add"));
+      await screenshot(page, "link/oauth-5-removed");
+      await closeDialogs(page);
+      await deployFromEditor(page, red, () => !red.readCredentials().lnk1?.accessToken);
+      const health = await red.request<Record<string, unknown>>("GET", "/plaid-sync/links/lnk1/health", undefined, { expectOk: true });
+      assert.deepStrictEqual(health.json, { linked: false });
+      await context.close();
+    } finally {
+      await browser.close();
+      await red.dispose();
     }
   });
 });

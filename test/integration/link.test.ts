@@ -14,6 +14,7 @@ import type { Simulator } from "../../src/simulator";
 import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
 import { createPlaidClient } from "../../src/plaid/client";
 import { stopDemoSimulator } from "../../src/link/demo";
+import { nodeRedRuntimePath } from "../support/red";
 import type { PlaidConfigNode, PlaidLinkNode } from "../../src/nodes/types";
 
 const plaidConfig = require("../../src/nodes/plaid-config");
@@ -29,7 +30,7 @@ const helper = require("node-red-node-test-helper") as {
   unload(): Promise<void>;
   getNode(id: string): unknown;
 };
-helper.init(require.resolve("node-red"));
+helper.init(nodeRedRuntimePath());
 
 type Resp = { status: number; body: Record<string, unknown>; text: string; headers: Record<string, string> };
 

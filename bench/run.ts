@@ -15,6 +15,8 @@
  *          --no-build (use the repo's nodes/ + dist/ from `npm run build`)
  *          --cpu-prof / --heap-prof (profiles of Node-RED into bench/results/prof/)
  *          --json FILE (raw samples)
+ *          --timeline (a second proxy in front of influxd; prints per run when pages were fetched,
+ *                      how long Node-RED worked between pages, and when parts were written)
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -43,10 +45,11 @@ interface Args {
   cpuProf: boolean;
   heapProf: boolean;
   json: string | null;
+  timeline: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { sizes: [5000, 20000, 50000], runs: 3, noop: 5, commit: "confirm", batch: 5000, build: true, cpuProf: false, heapProf: false, json: null };
+  const a: Args = { sizes: [5000, 20000, 50000], runs: 3, noop: 5, commit: "confirm", batch: 5000, build: true, cpuProf: false, heapProf: false, json: null, timeline: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const val = (): string => {
@@ -63,6 +66,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--cpu-prof") a.cpuProf = true;
     else if (flag === "--heap-prof") a.heapProf = true;
     else if (flag === "--json") a.json = val();
+    else if (flag === "--timeline") a.timeline = true;
     else if (flag === "--help" || flag === "-h") {
       process.stdout.write(fs.readFileSync(__filename, "utf8").split("*/")[0] + "*/\n");
       process.exit(0);
@@ -144,6 +148,31 @@ interface Ctx {
   influx: Influxd;
   sink: MessageSink;
   proxy: CountingProxy;
+  influxProxy: CountingProxy | null;
+}
+
+/** Where a first sync's time went, from the proxies' request log (ms since inject). */
+function timelineOf(ctx: Ctx, start: number, end: number): string {
+  const pages = ctx.proxy.events.filter((e) => e.path === "/transactions/sync" && e.start >= start);
+  const writes = (ctx.influxProxy?.events ?? []).filter((e) => e.path === "/write" && e.start >= start);
+  let gaps = 0;
+  let maxGap = 0;
+  for (let i = 1; i < pages.length; i++) {
+    const g = pages[i].start - pages[i - 1].end;
+    gaps += g;
+    maxGap = Math.max(maxGap, g);
+  }
+  const fetchSum = pages.reduce((n, e) => n + (e.end - e.start), 0);
+  let maxConc = 0;
+  for (const w of writes) maxConc = Math.max(maxConc, writes.filter((x) => x.start <= w.start && x.end > w.start).length);
+  const writeSum = writes.reduce((n, e) => n + (e.end - e.start), 0);
+  const lastPage = pages.length ? pages[pages.length - 1].end - start : NaN;
+  const lastWrite = writes.length ? Math.max(...writes.map((w) => w.end)) - start : NaN;
+  return (
+    `first page requested at +${pages.length ? pages[0].start - start : NaN} ms; ${pages.length} pages: ${fetchSum} ms waiting for Plaid, ` +
+    `${gaps} ms between pages (max ${maxGap}); last page at +${lastPage}; ${writes.length} writes: ${writeSum} ms summed, ` +
+    `≤${maxConc} at once, first at +${writes.length ? writes[0].start - start : NaN}, last done at +${lastWrite}; green at +${end - start}`
+  );
 }
 
 function isOutcome(m: SinkMessage): boolean {
@@ -178,6 +207,7 @@ async function syncOnce(ctx: Ctx, expectPoints: number | null, timeoutMs: number
     end = Date.now();
   }
   const rss = sampler.stop();
+  if (ctx.args.timeline && expectPoints !== null) log(`timeline: ${timelineOf(ctx, start, end)}`);
   return {
     wallMs: end - start,
     inNodeRedMs: (body.t1 ?? NaN) - (body.t0 ?? NaN),
@@ -277,8 +307,16 @@ async function main(): Promise<void> {
     }
     log(`simulator ${sim.url} (proxy ${proxy.url}), influxd ${influx.url}, node-red ${red.url} (pid ${red.pid})`);
 
+    let influxProxy: CountingProxy | null = null;
+    if (args.timeline) {
+      influxProxy = await startCountingProxy(influx.url);
+      const ip = influxProxy;
+      cleanups.push(() => ip.close());
+      influxProxy.timeline = true;
+      proxy.timeline = true;
+    }
     const client = createPlaidClient({ basePath: proxy.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET, timeoutMs: 120_000 });
-    const ctx: Ctx = { args, red, influx, sink, proxy };
+    const ctx: Ctx = { args, red, influx, sink, proxy, influxProxy };
     const all: SizeFigures[] = [];
 
     for (const size of args.sizes) {
@@ -290,7 +328,7 @@ async function main(): Promise<void> {
       const withTxns = new Set(pages.flatMap((p) => (p.added ?? []).map((t) => t.account_id))).size;
       log(`size ${size}: ${txns} transactions in ${pages.length} pages over ${withTxns} accounts (of ${item.accounts.length}) → ${expect.points} points`);
       await red.deploy(
-        benchFlow({ plaidUrl: proxy.url, influxPort: influx.port, influxUrl: influx.url, sinkUrl: sink.url, item, commit: args.commit, batchSize: args.batch }),
+        benchFlow({ plaidUrl: proxy.url, influxPort: influxProxy ? Number(new URL(influxProxy.url).port) : influx.port, influxUrl: influxProxy?.url ?? influx.url, sinkUrl: sink.url, item, commit: args.commit, batchSize: args.batch }),
         { [ID.cfg]: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET }, [ID.link]: { accessToken } },
       );
       const fig: SizeFigures = { size, floor: [], first: [], noop: [], points: expect.points, pages: pages.length };

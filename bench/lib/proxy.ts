@@ -6,10 +6,21 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 
+export interface ProxyEvent {
+  path: string;
+  /** Date.now() when the request arrived / when its response was finished. */
+  start: number;
+  end: number;
+  reqBytes: number;
+}
+
 export interface CountingProxy {
   url: string;
   /** Requests seen per path since start. */
   counts: Map<string, number>;
+  /** When `timeline` is on: every request with its times, oldest first. */
+  events: ProxyEvent[];
+  timeline: boolean;
   total(): number;
   close(): Promise<void>;
 }
@@ -18,9 +29,17 @@ export function startCountingProxy(target: string): Promise<CountingProxy> {
   const t = new URL(target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const counts = new Map<string, number>();
+  const events: ProxyEvent[] = [];
+  const self = { timeline: false };
   const server = http.createServer((req, res) => {
     const p = (req.url ?? "/").split("?")[0];
     counts.set(p, (counts.get(p) ?? 0) + 1);
+    if (self.timeline) {
+      const ev: ProxyEvent = { path: p, start: Date.now(), end: NaN, reqBytes: 0 };
+      events.push(ev);
+      req.on("data", (c: Buffer) => (ev.reqBytes += c.length));
+      res.on("finish", () => (ev.end = Date.now()));
+    }
     const up = http.request(
       { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host }, agent },
       (ur) => {
@@ -41,6 +60,13 @@ export function startCountingProxy(target: string): Promise<CountingProxy> {
       resolve({
         url: `http://127.0.0.1:${port}`,
         counts,
+        events,
+        get timeline() {
+          return self.timeline;
+        },
+        set timeline(on: boolean) {
+          self.timeline = on;
+        },
         total: () => [...counts.values()].reduce((a, b) => a + b, 0),
         close: () =>
           new Promise<void>((done) => {

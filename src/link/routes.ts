@@ -13,7 +13,7 @@
  * The session routes are not behind admin auth on purpose: the Link window is not logged in.
  * The session id (256 random bits, 30 minutes, one completion) is their credential.
  */
-import type { Express, NextFunction, Request, RequestHandler, Response } from "express";
+import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from "express";
 import { checkSameOrigin } from "./origin";
 import { renderErrorPage, renderLinkPage, renderOAuthPage, type PageStrings, type RenderedPage } from "./page";
 import { LinkError, type LinkService, type Translate } from "./service";
@@ -184,4 +184,29 @@ export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
   app.all("/plaid-sync/demo/*", (req: Request, res: Response) => {
     void deps.demoProxy(req, res);
   });
+
+  // Registered last: errors raised around our handlers — httpAdmin's body parser (malformed JSON,
+  // a body over its limit) and undecodable path parameters. Express would answer them with an
+  // HTML page showing the stack trace and file paths.
+  const requestError: ErrorRequestHandler = (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const e = (err ?? {}) as { status?: unknown; statusCode?: unknown; name?: unknown };
+    const raw = typeof e.status === "number" ? e.status : typeof e.statusCode === "number" ? e.statusCode : 500;
+    const status = raw >= 400 && raw < 500 ? raw : 500;
+    noStore(res);
+    if (status === 500) {
+      deps.log?.warn(`plaid-sync: ${typeof e.name === "string" ? e.name : "Error"} in a link route`);
+      res.status(500).json({ error: deps.t("errors.internal"), code: "INTERNAL" });
+      return;
+    }
+    res.status(status).json({ error: deps.t("errors.bad-request"), code: status === 413 ? "TOO_LARGE" : "BAD_REQUEST" });
+  };
+  app.use("/plaid-sync", requestError);
+  // httpAdmin's body parser runs in the editor's app, which mounts this one (RED.httpAdmin):
+  // its errors never enter here, so the same handler goes on that app too, for our paths only.
+  const parent = (app as unknown as { parent?: { use?: (path: string, h: ErrorRequestHandler) => unknown } }).parent;
+  if (parent && typeof parent.use === "function") parent.use("/plaid-sync", requestError);
 }

@@ -141,6 +141,8 @@ export interface SyncFlowOptions {
   commit?: "send" | "confirm";
   /** Extra nodes (e.g. fuzz senders) appended to the flow. */
   extra?: FlowNode[];
+  /** More nodes wired to plaid-transactions' output 1 and output 2 (e.g. taps of whole messages). */
+  extraWires?: [string[], string[]];
 }
 
 /** A reporter: function node (shape the msg) → http request POST <sink>/<name>. */
@@ -219,7 +221,10 @@ export function syncFlow(o: SyncFlowOptions): FlowNode[] {
       commit: o.commit ?? "confirm",
       x: 300,
       y: 100,
-      wires: [[ids.batch, `${ids.tab.slice(0, 4)}pt0f`], [`${ids.tab.slice(0, 4)}ev0f`]],
+      wires: [
+        [ids.batch, `${ids.tab.slice(0, 4)}pt0f`, ...(o.extraWires?.[0] ?? [])],
+        [`${ids.tab.slice(0, 4)}ev0f`, ...(o.extraWires?.[1] ?? [])],
+      ],
     },
     { id: ids.batch, type: "influxdb batch", z: ids.tab, influxdb: ids.influx, precision: "", retentionPolicy: "", name: "write", database: o.db, precisionV18FluxV20: "ms", retentionPolicyV18Flux: "", org: "", bucket: "", x: 520, y: 100, wires: [] },
     {

@@ -1,0 +1,140 @@
+/**
+ * The engine's two cost rules found by `npm run bench` (see bench/README.md), against the simulator:
+ * - the next page is requested as soon as a page arrives, while that page is turned into points
+ *   (never two requests at once, no extra request, failures still clean);
+ * - an idle sync does not rewrite the saved state.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { PlaidApi } from "plaid";
+import { createPlaidClient } from "../../src/plaid/client";
+import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
+import { SyncEngine, type SyncEngineOptions } from "../../src/sync/engine";
+
+type Sim = Awaited<ReturnType<typeof startSimulator>>;
+
+describe("sync engine: cost rules (prefetch, idle syncs)", function () {
+  this.timeout(60_000);
+  let sim: Sim;
+  let client: PlaidApi;
+  let dir: string;
+  let accessToken: string;
+  let itemId: string;
+  const engines: SyncEngine[] = [];
+
+  before(async () => {
+    sim = await startSimulator({ port: 0, log: () => undefined });
+    client = createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET });
+  });
+  after(async () => {
+    await sim.close();
+  });
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-engine-perf-"));
+    const pt = await client.sandboxPublicTokenCreate({
+      institution_id: "ins_109508",
+      initial_products: ["transactions" as never],
+      options: { override_username: "user_transactions_dynamic", override_password: "pass_good" },
+    });
+    const ex = await client.itemPublicTokenExchange({ public_token: pt.data.public_token });
+    ({ access_token: accessToken, item_id: itemId } = ex.data);
+  });
+  afterEach(async () => {
+    await fetch(`${sim.url}/simulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clear: true }) });
+    for (const e of engines.splice(0)) await e.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function harness(extra: Partial<SyncEngineOptions> = {}) {
+    const calls = { started: 0, inFlight: 0, maxInFlight: 0 };
+    /** For each event: how many /transactions/sync requests had been started when it was emitted. */
+    const startedAtEvent: number[] = [];
+    const counted = new Proxy(client, {
+      get(target, prop, recv) {
+        const v = Reflect.get(target, prop, recv) as unknown;
+        if (prop === "transactionsSync") {
+          return async (...args: unknown[]) => {
+            calls.started++;
+            calls.inFlight++;
+            calls.maxInFlight = Math.max(calls.maxInFlight, calls.inFlight);
+            try {
+              return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            } finally {
+              calls.inFlight--;
+            }
+          };
+        }
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const engine = new SyncEngine({
+      nodeId: "perf1",
+      stateDir: dir,
+      settings: { measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 20, commit: "send" },
+      getClient: async () => counted,
+      getAccessToken: () => accessToken,
+      getItem: () => ({ itemId, institutionId: "ins_109508", institutionName: "First Platypus Bank", accounts: [] }),
+      sink: { points: () => undefined, event: () => void startedAtEvent.push(calls.started) },
+      hooks: { warn: () => undefined },
+      retry: { sleep: async () => undefined, random: () => 0.5, retries: 2 },
+      pageSize: 10,
+      ...extra,
+    });
+    engines.push(engine);
+    return { engine, calls, startedAtEvent };
+  }
+
+  it("requests the next page while the current one is processed: one request at a time, none extra", async () => {
+    const h = harness();
+    const summary = await h.engine.trigger();
+    assert.ok(summary.pages >= 4, `several pages (${summary.pages})`);
+    assert.strictEqual(h.calls.started, summary.pages, "exactly one request per page");
+    assert.strictEqual(h.calls.maxInFlight, 1, "never two requests at once");
+    // The events of page 1 (the first 10) were emitted after page 2 had been requested.
+    assert.ok(h.startedAtEvent.length >= 10);
+    for (const n of h.startedAtEvent.slice(0, 10)) assert.strictEqual(n, 2, "page 2 requested before page 1 was processed");
+    // The last page: nothing more to ask for.
+    assert.strictEqual(h.startedAtEvent[h.startedAtEvent.length - 1], summary.pages);
+  });
+
+  it("a failing prefetched page still fails the sync cleanly and saves nothing", async () => {
+    const h = harness();
+    const add = (f: Record<string, unknown>) =>
+      fetch(`${sim.url}/simulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(f) });
+    // Page 1 goes through; page 2 (the prefetched one) fails more often than the retries allow.
+    await add({ path: "/transactions/sync", status: 500, after: 1, times: 1000 });
+    await assert.rejects(h.engine.trigger(), (e: Error & { plaid?: { code?: string; status?: number } }) => e.plaid?.status === 500);
+    assert.strictEqual(h.calls.started, 1 + 3, "page 1, then page 2 with 2 retries");
+    assert.strictEqual(h.startedAtEvent.length, 10, "page 1 was processed meanwhile");
+    assert.ok(!fs.existsSync(h.engine.store.file), "no state saved");
+  });
+
+  it("an idle sync leaves the saved state file untouched; a real change rewrites it", async () => {
+    const h = harness();
+    await h.engine.trigger();
+    const file = h.engine.store.file;
+    const before = { text: fs.readFileSync(file, "utf8"), mtime: fs.statSync(file).mtimeMs };
+    await new Promise((r) => setTimeout(r, 20));
+    const idle = await h.engine.trigger();
+    assert.strictEqual(idle.added + idle.modified + idle.removed, 0);
+    assert.ok(idle.balances > 0, "balances are still written");
+    assert.strictEqual(fs.statSync(file).mtimeMs, before.mtime, "state file not rewritten");
+    assert.strictEqual(fs.readFileSync(file, "utf8"), before.text);
+
+    await client.transactionsRefresh({ access_token: accessToken });
+    const changed = await h.engine.trigger();
+    assert.ok(changed.added + changed.modified + changed.removed > 0);
+    const after = JSON.parse(fs.readFileSync(file, "utf8")) as { cursor: string; gen: number };
+    assert.notStrictEqual(after.cursor, (JSON.parse(before.text) as { cursor: string }).cursor, "cursor advanced");
+    assert.strictEqual(after.gen, (JSON.parse(before.text) as { gen: number }).gen + 1);
+
+    // A new engine (restart) on the saved state: idle again, nothing announced twice.
+    await h.engine.close();
+    const h2 = harness();
+    const again = await h2.engine.trigger();
+    assert.strictEqual(again.added + again.modified + again.removed, 0);
+    assert.strictEqual(h2.startedAtEvent.length, 0, "no events after the restart");
+  });
+});

@@ -13,6 +13,8 @@
  *
  * Options: --sizes 5000,20000,50000  --runs 3  --noop 5  --commit confirm|send  --batch 5000
  *          --no-build (use the repo's nodes/ + dist/ from `npm run build`)
+ *          --pkg DIR (use a package dir built before, e.g. patched for an experiment)
+ *          --node-flags "..." (extra node flags for Node-RED, e.g. --max-old-space-size=256 as on a Pi)
  *          --cpu-prof / --heap-prof (profiles of Node-RED into bench/results/prof/)
  *          --json FILE (raw samples)
  *          --timeline (a second proxy in front of influxd; prints per run when pages were fetched,
@@ -46,10 +48,12 @@ interface Args {
   heapProf: boolean;
   json: string | null;
   timeline: boolean;
+  pkg: string | null;
+  nodeFlags: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { sizes: [5000, 20000, 50000], runs: 3, noop: 5, commit: "confirm", batch: 5000, build: true, cpuProf: false, heapProf: false, json: null, timeline: false };
+  const a: Args = { sizes: [5000, 20000, 50000], runs: 3, noop: 5, commit: "confirm", batch: 5000, build: true, cpuProf: false, heapProf: false, json: null, timeline: false, pkg: null, nodeFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const val = (): string => {
@@ -67,6 +71,8 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--heap-prof") a.heapProf = true;
     else if (flag === "--json") a.json = val();
     else if (flag === "--timeline") a.timeline = true;
+    else if (flag === "--pkg") a.pkg = path.resolve(val());
+    else if (flag === "--node-flags") a.nodeFlags.push(...val().split(/\s+/).filter(Boolean));
     else if (flag === "--help" || flag === "-h") {
       process.stdout.write(fs.readFileSync(__filename, "utf8").split("*/")[0] + "*/\n");
       process.exit(0);
@@ -262,7 +268,8 @@ async function main(): Promise<void> {
 
   try {
     let pkgDir = REPO_ROOT;
-    if (args.build) {
+    if (args.pkg) pkgDir = args.pkg;
+    else if (args.build) {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-bench-build-"));
       cleanups.push(async () => fs.rmSync(out, { recursive: true, force: true }));
       log(`building the package into ${out} …`);
@@ -279,16 +286,17 @@ async function main(): Promise<void> {
     cleanups.push(() => influx.dispose());
     const sink = await startSink();
     cleanups.push(() => sink.close());
-    // --cpu-prof / --heap-prof are not allowed in NODE_OPTIONS: run node-red through a wrapper
+    // --cpu-prof / --heap-prof (and some --node-flags) are not allowed in NODE_OPTIONS: run node-red through a wrapper
     // that execs node with them (same pid, so /proc figures stay right).
     const profDir = path.join(RESULTS, "prof");
     const profFlags = [
       ...(args.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
       ...(args.heapProf ? ["--heap-prof", `--heap-prof-dir=${profDir}`] : []),
+      ...args.nodeFlags,
     ];
     let nodeBin: string | undefined;
     if (profFlags.length) {
-      fs.mkdirSync(profDir, { recursive: true });
+      if (args.cpuProf || args.heapProf) fs.mkdirSync(profDir, { recursive: true });
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-bench-node-"));
       cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
       nodeBin = path.join(dir, "node-prof");
@@ -299,7 +307,10 @@ async function main(): Promise<void> {
       logLevel: "info",
       ...(nodeBin ? { nodeBin } : {}),
     });
-    cleanups.push(() => red.dispose());
+    cleanups.push(async () => {
+      fs.writeFileSync(path.join(RESULTS, "node-red.log"), red.logText());
+      await red.dispose();
+    });
     const sets = await red.nodeSets();
     for (const type of ["plaid-transactions", "influxdb batch"]) {
       const set = sets.find((s) => s.types.includes(type));

@@ -2,7 +2,8 @@
  * The engine's two cost rules found by `npm run bench` (see bench/README.md), against the simulator:
  * - the next page is requested as soon as a page arrives, while that page is turned into points
  *   (never two requests at once, no extra request, failures still clean);
- * - an idle sync does not rewrite the saved state.
+ * - an idle sync does not rewrite the saved state;
+ * - the journal of written identities keys its series table cheaply (same output).
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -12,6 +13,7 @@ import type { PlaidApi } from "plaid";
 import { createPlaidClient } from "../../src/plaid/client";
 import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
 import { SyncEngine, type SyncEngineOptions } from "../../src/sync/engine";
+import { StateStore } from "../../src/sync/state-store";
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -136,5 +138,32 @@ describe("sync engine: cost rules (prefetch, idle syncs)", function () {
     const again = await h2.engine.trigger();
     assert.strictEqual(again.added + again.modified + again.removed, 0);
     assert.strictEqual(h2.startedAtEvent.length, 0, "no events after the restart");
+  });
+});
+
+describe("state store: journal of written identities", () => {
+  it("one series table entry per series, whether writes share the tags object or not; round-trips", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-journal-"));
+    try {
+      const store = new StateStore(dir, "j1");
+      const a = { account_id: "A", pending: "false" };
+      const aEqual = { account_id: "A", pending: "false" };
+      const b = { account_id: "B", pending: "true" };
+      const writes = [
+        { id: "t1", measurement: "m", tags: a, ts: 1 },
+        { id: "t2", measurement: "m", tags: b, ts: 2 },
+        { id: "t3", measurement: "m", tags: a, ts: 3 },
+        { id: "t4", measurement: "m", tags: aEqual, ts: 4 },
+        { id: "t5", measurement: "other", tags: a, ts: 5 },
+        { id: "t6", measurement: "m", tags: a, ts: 6 },
+      ];
+      store.appendJournal(7, ["added|t1|1"], writes);
+      const line = JSON.parse(fs.readFileSync(store.journalFile, "utf8").trim()) as { s: unknown[]; w: unknown[] };
+      assert.deepStrictEqual(line.s, [["m", a], ["m", b], ["other", a]]);
+      assert.deepStrictEqual(line.w, [["t1", 0, 1], ["t2", 1, 2], ["t3", 0, 3], ["t4", 0, 4], ["t5", 2, 5], ["t6", 0, 6]]);
+      assert.deepStrictEqual(store.loadJournalWrites(7), writes.map((w) => ({ ...w, tags: { ...w.tags } })));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

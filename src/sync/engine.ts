@@ -412,7 +412,27 @@ export class SyncEngine {
     const institution = item.institutionName || item.institutionId || "Unknown institution";
     const linked = new Map(item.accounts.map((a) => [a.account_id, a]));
     const accounts = new Map<string, AccountBase>();
-    const labelOf = (id: string): string => accountLabel(accounts.get(id) ?? linked.get(id), id);
+    // Labels and event topics are per account, not per transaction: memoised (cleared whenever
+    // a page brings the accounts again, in case a name changed).
+    const labels = new Map<string, string>();
+    const topics = new Map<string, string>();
+    const labelOf = (id: string): string => {
+      let l = labels.get(id);
+      if (l === undefined) {
+        l = accountLabel(accounts.get(id) ?? linked.get(id), id);
+        labels.set(id, l);
+      }
+      return l;
+    };
+    const topicOf = (account: string, kind: ChangeKind): string => {
+      const k = `${kind}\u0000${account}`;
+      let t = topics.get(k);
+      if (t === undefined) {
+        t = `plaid/${topicPart(institution)}/${topicPart(account)}/${kind}`;
+        topics.set(k, t);
+      }
+      return t;
+    };
     const applier = new ChangeApplier(state.index, {
       measurement: o.settings.measurement,
       timezone: o.settings.timezone,
@@ -439,7 +459,7 @@ export class SyncEngine {
       counts.events++;
       o.sink.event({
         kind,
-        topic: `plaid/${topicPart(institution)}/${topicPart(account)}/${kind}`,
+        topic: topicOf(account, kind),
         payload: Object.assign(payload, {
           account_id: accountId,
           account_name: accounts.get(accountId)?.name ?? linked.get(accountId)?.name ?? account,
@@ -484,6 +504,7 @@ export class SyncEngine {
             }
             counts.pages++;
             for (const a of page.accounts ?? []) accounts.set(a.account_id, a);
+            if (page.accounts?.length) labels.clear();
             lastAccounts = page.accounts ?? [];
             const pageKeys: string[] = [];
             const pageWrites: JournalWrite[] = [];

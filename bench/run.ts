@@ -11,7 +11,7 @@
  *   - no-op syncs (nothing changed): time and Plaid calls.
  * Prints a table of medians and, last, `ratio=<x> rss_mb=<y> noop_ms=<z>` for the largest size.
  *
- * Options: --sizes 5000,20000,50000  --runs 3  --noop 5  --commit confirm|send  --batch 5000
+ * Options: --sizes 5000,20000,50000  --runs 5  --noop 5  --commit confirm|send  --batch 5000
  *          --no-build (use the repo's nodes/ + dist/ from `npm run build`)
  *          --pkg DIR (use a package dir built before, e.g. patched for an experiment)
  *          --node-flags "..." (extra node flags for Node-RED, e.g. --max-old-space-size=256 as on a Pi)
@@ -53,7 +53,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { sizes: [5000, 20000, 50000], runs: 3, noop: 5, commit: "confirm", batch: 5000, build: true, cpuProf: false, heapProf: false, json: null, timeline: false, pkg: null, nodeFlags: [] };
+  const a: Args = { sizes: [5000, 20000, 50000], runs: 5, noop: 5, commit: "confirm", batch: 5000, build: true, cpuProf: false, heapProf: false, json: null, timeline: false, pkg: null, nodeFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const val = (): string => {

@@ -17,7 +17,7 @@ function link(id, name, config) {
   return { id, type: "plaid-link", name, config, itemId: "", institutionId: "", institutionName: "", accounts: [] };
 }
 function tx(id, z, link, x, y, wires, extra = {}) {
-  return { id, type: "plaid-transactions", z, name: "", link, measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "send", x, y, wires, ...extra };
+  return { id, type: "plaid-transactions", z, name: "", link, measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "send", lineProtocol: false, x, y, wires, ...extra };
 }
 function comment(id, z, name, info, x, y) {
   return { id, type: "comment", z, name, info, x, y, wires: [] };
@@ -158,8 +158,9 @@ function comment(id, z, name, info, x, y) {
     "For InfluxDB without the `node-red-contrib-influxdb` nodes, Telegraf, or anything that",
     "accepts InfluxDB **line protocol** over HTTP.",
     "",
-    "Each output-1 message of *plaid-transactions* also carries",
-    "`msg.lineProtocol` (the same points, one per line, nanosecond timestamps). The change node",
+    "With *Also send the points as line protocol* ticked (as here), each output-1 message of",
+    "*plaid-transactions* also carries `msg.lineProtocol` (the same points, one per line,",
+    "nanosecond timestamps). The change node",
     "moves it into `msg.payload`, and *POST /write* sends it to InfluxDB 1.x",
     "(`http://127.0.0.1:8086/write?db=plaid`, precision ns, the default). For InfluxDB 2.x use",
     "`/api/v2/write?org=<org>&bucket=plaid&precision=ns` with the header",
@@ -176,7 +177,7 @@ function comment(id, z, name, info, x, y) {
   const flow = [
     comment(I(2), z, "Line protocol → InfluxDB HTTP API — double-click me", info, 300, 60),
     inject(I(3), z, "Sync now", 140, 140, [[I(4)]]),
-    tx(I(4), z, I(11), 360, 140, [[I(5)], [I(10)]], { commit: "confirm" }),
+    tx(I(4), z, I(11), 360, 140, [[I(5)], [I(10)]], { commit: "confirm", lineProtocol: true }),
     {
       id: I(5), type: "change", z, name: "payload = lineProtocol",
       rules: [

@@ -11,7 +11,7 @@
  *   otherwise keep a stale value;
  * - `amount` is always a float, also 0 in tombstones.
  */
-import { convertTimeToNanos, escape } from "@influxdata/influxdb-client";
+import { Point } from "@influxdata/influxdb-client";
 import type { AccountBase, Transaction } from "plaid";
 import type { Series, Tags } from "./identity";
 import { fnv1a } from "./time";
@@ -143,50 +143,23 @@ export function balancePoint(account: AccountBase, institution: string, measurem
   };
 }
 
-const TAG_SPECIAL = /[, =\n\r\t]/;
-const MEASUREMENT_SPECIAL = /[, \n\r\t]/;
-const QUOTED_SPECIAL = /["\\]/;
-
 /**
- * One line of line protocol (nanosecond precision, InfluxDB's default for /write), byte for byte
- * what @influxdata/influxdb-client's Point.toLineProtocol() gives for the same point (sorted tag
- * and field keys, empty tags dropped, its escapers, `<ms>000000` timestamps) — checked against
- * Point in test/unit/line-protocol.test.ts. Built directly because going through a Point per
- * point cost 20–30 µs (its escapers look up every character): about 1 s of CPU in a 50 000
- * transaction first sync, the largest single item in its profile. Strings without special
- * characters now skip escaping (one regex test).
+ * One line of line protocol (nanosecond precision, InfluxDB's default for /write), built with
+ * @influxdata/influxdb-client's Point so escaping and number formatting are the client's own.
+ * Only computed when the node's "line protocol" option is on: a profile of a 50 000-transaction
+ * sync showed ~1 s of CPU here (bench/README.md), which users of the influxdb batch node should
+ * not pay for a string they never read.
  */
 export function toLine(p: InfluxPoint): string {
-  if (!p.measurement) return "";
-  let fieldsLine = "";
-  const fields = p.fields;
-  for (const k of Object.keys(fields).sort()) {
-    const v = fields[k] as unknown;
-    let val: string;
-    if (typeof v === "number") {
-      if (!isFinite(v)) throw new Error(`invalid float value for field '${k}': ${v}`);
-      val = String(v);
-    } else if (typeof v === "boolean") val = v ? "T" : "F";
-    else if (v === null || v === undefined) continue;
-    else {
-      const str = typeof v === "string" ? v : String(v);
-      val = QUOTED_SPECIAL.test(str) ? escape.quoted(str) : `"${str}"`;
-    }
-    if (!k) continue;
-    if (fieldsLine.length > 0) fieldsLine += ",";
-    fieldsLine += `${TAG_SPECIAL.test(k) ? escape.tag(k) : k}=${val}`;
+  const point = new Point(p.measurement);
+  for (const [k, v] of Object.entries(p.tags)) point.tag(k, v);
+  for (const [k, v] of Object.entries(p.fields)) {
+    if (typeof v === "number") point.floatField(k, v);
+    else if (typeof v === "boolean") point.booleanField(k, v);
+    else point.stringField(k, v);
   }
-  if (fieldsLine.length === 0) return "";
-  let tagsLine = "";
-  const tags = p.tags;
-  for (const k of Object.keys(tags).sort()) {
-    const v = tags[k];
-    if (!k || !v) continue;
-    tagsLine += `,${TAG_SPECIAL.test(k) ? escape.tag(k) : k}=${TAG_SPECIAL.test(v) ? escape.tag(v) : v}`;
-  }
-  const m = MEASUREMENT_SPECIAL.test(p.measurement) ? escape.measurement(p.measurement) : p.measurement;
-  const time = convertTimeToNanos(p.timestamp);
-  return `${m}${tagsLine} ${fieldsLine}${time !== undefined ? ` ${time}` : ""}`;
+  point.timestamp(p.timestamp);
+  return point.toLineProtocol() ?? "";
 }
 
 export function toLineProtocol(points: readonly InfluxPoint[]): string {

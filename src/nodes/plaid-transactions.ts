@@ -23,6 +23,7 @@ interface PlaidTransactionsDef extends NodeDef {
   timezone?: string;
   batchSize?: number | string;
   commit?: string;
+  lineProtocol?: boolean | string;
 }
 
 /** What msg.error holds on failure: secret-free, with what to do in `message`. */
@@ -88,6 +89,7 @@ function settingsFrom(def: PlaidTransactionsDef): EngineSettings {
     timezone: String(def.timezone ?? "").trim(),
     batchSize: Number.isInteger(batch) && batch >= 1 ? batch : 5000,
     commit: (def.commit === "confirm" ? "confirm" : "send") as CommitMode,
+    lineProtocol: bool(def.lineProtocol, false),
   };
 }
 

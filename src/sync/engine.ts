@@ -43,7 +43,7 @@ export interface EngineSettings {
   timezone: string;
   batchSize: number;
   commit: CommitMode;
-  /** Add msg.lineProtocol to each part (default true). */
+  /** Add msg.lineProtocol to each part (default false: it costs CPU and memory per point). */
   lineProtocol?: boolean;
 }
 
@@ -446,7 +446,7 @@ export class SyncEngine {
     let notReady = false;
     if (mode === "resync") applier.deferKnownChanges();
     if (confirmMode) this.openConfirmation(syncId);
-    const emitter = new PartEmitter<SyncSummary>(syncId, o.settings.batchSize, o.settings.lineProtocol !== false, (part: Part<SyncSummary>) =>
+    const emitter = new PartEmitter<SyncSummary>(syncId, o.settings.batchSize, o.settings.lineProtocol === true, (part: Part<SyncSummary>) =>
       o.sink.points({ payload: part.points, lineProtocol: part.lineProtocol, plaid: { ...part.meta, item: itemRef } }),
     );
     o.hooks.onStart?.(mode);

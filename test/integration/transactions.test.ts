@@ -160,6 +160,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     commit?: "send" | "confirm";
     withCompleteNode?: boolean;
     batchSize?: number;
+    lineProtocol?: boolean;
   }
 
   function flow(o: FlowOpts = {}): unknown[] {
@@ -188,6 +189,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
         timezone: "",
         batchSize: o.batchSize ?? 5000,
         commit: o.commit ?? "send",
+        lineProtocol: o.lineProtocol ?? false,
         // In confirm mode the points pass a stand-in for the InfluxDB node (a change node, which
         // completes every message) watched by a Complete node wired back, as in examples/02.
         wires: [[confirm ? "db" : "out1"], ["out2"]],
@@ -248,7 +250,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
 
   it("first sync of a multi-account Item, then simulated days: every transaction once, posted appear, pending tombstoned, sums equal /transactions/get after every day", async () => {
     item = await linkSandboxItem(client, { username: "user_transactions_dynamic", password: "any" });
-    const node = await load({ batchSize: 20 });
+    const node = await load({ batchSize: 20, lineProtocol: true });
     const last = await sync(node);
     const t0 = await truth(client, item.accessToken);
     assertMatches(db, t0, "first sync");
@@ -273,7 +275,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
       }
       assert.strictEqual(m.plaid?.part, i + 1);
       assert.strictEqual(m.plaid?.last, i === points.length - 1);
-      assert.ok(typeof m.lineProtocol === "string");
+      assert.strictEqual(String(m.lineProtocol).split("\n").length, payload.length, "one line of line protocol per point");
       assert.deepStrictEqual(m.plaid?.item, { itemId: item.itemId, institutionId: "ins_109508", institutionName: "First Platypus Bank" });
     });
     const summary = last.plaid?.summary as Record<string, number>;
@@ -310,6 +312,14 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     }
     assertNoRepeats(events, "all days");
     assertNoSecret();
+  });
+
+  it("msg.lineProtocol only when the option is ticked", async () => {
+    item = await linkSandboxItem(client, { username: "user_good", password: "pass_good" });
+    const node = await load({});
+    await sync(node);
+    assert.ok(points.length > 0);
+    for (const m of points) assert.strictEqual(m.lineProtocol, undefined);
   });
 
   it("distinct points for same-day look-alikes; the same point for the same transaction across restarts and resync", async () => {

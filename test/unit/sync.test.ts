@@ -207,7 +207,7 @@ describe("sync engine (against the simulator)", function () {
   const refresh = () => client.transactionsRefresh({ access_token: accessToken });
 
   it("first sync: every transaction once, balances for every account; an idle sync is one Plaid call", async () => {
-    const h = harness();
+    const h = harness({ settings: { lineProtocol: true } });
     const summary = await h.engine.trigger();
     const truth = await plaidTruth(client, accessToken);
     assert.ok(truth.count >= 50, `expected a real history, got ${truth.count}`);

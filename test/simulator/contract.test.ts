@@ -1,0 +1,365 @@
+/**
+ * Contract tests: every Plaid endpoint the simulator implements, called through the official
+ * client, and the 200 body validated against Plaid's OpenAPI spec (test/support/openapi.ts).
+ * Error bodies are validated against PlaidError, with their HTTP status, error_type and error_code.
+ * Webhooks the simulator delivers are validated against their webhook component schemas.
+ */
+import assert from "node:assert/strict";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { AxiosError } from "axios";
+import type { PlaidApi, TransactionsSyncResponse } from "plaid";
+import { assertValid, requireSpec, validateError, validateResponse, validateSchema } from "../support/openapi";
+import { linkSandboxItem, simulatorClient, startTestSimulator, syncAll, type Simulator } from "../support/simulator";
+
+const TODAY = "2024-06-15";
+
+/** Enum values outside the spec's (extensible) enums: reported once at the end, not failures. */
+const enumWarnings = new Set<string>();
+
+/** Validates a 200 body for `apiPath` and returns it (the validator's errors in the failure message). */
+function valid<T>(apiPath: string, body: T): T {
+  const r = validateResponse(apiPath, body);
+  for (const w of r.warnings) enumWarnings.add(`${apiPath} ${w}`);
+  assertValid(r, `200 ${apiPath}`, body);
+  assert.deepEqual(r.errors, []);
+  return body;
+}
+
+interface ErrorBody {
+  error_type: string;
+  error_code: string;
+  error_message: string;
+  display_message: string | null;
+  request_id: string;
+}
+
+/** Runs `fn`, expects an HTTP error; validates its body against PlaidError and checks status/type/code. */
+async function expectPlaidError(label: string, fn: () => Promise<unknown>, want: { status: number; type: string; code?: string }): Promise<ErrorBody> {
+  let res: AxiosError["response"] | undefined;
+  try {
+    await fn();
+  } catch (e) {
+    res = (e as AxiosError).response;
+    assert.ok(res, `${label}: expected an HTTP error response, got ${String(e)}`);
+  }
+  assert.ok(res, `${label}: expected the call to fail`);
+  assertValid(validateError(res.data), `${label} error body`, res.data);
+  const data = res.data as ErrorBody;
+  assert.equal(res.status, want.status, `${label}: HTTP status`);
+  assert.equal(data.error_type, want.type, `${label}: error_type`);
+  if (want.code) assert.equal(data.error_code, want.code, `${label}: error_code`);
+  return data;
+}
+
+async function rawPost(sim: Simulator, path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; data: unknown }> {
+  const res = await fetch(sim.url + path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "PLAID-CLIENT-ID": sim.clientId, "PLAID-SECRET": sim.secret, ...headers },
+    body,
+  });
+  return { status: res.status, data: await res.json() };
+}
+
+async function addFault(sim: Simulator, fault: Record<string, unknown>): Promise<void> {
+  const r = await rawPost(sim, "/simulator/faults", JSON.stringify(fault));
+  assert.equal(r.status, 200, `fault not accepted: ${JSON.stringify(r.data)}`);
+}
+
+/** A loopback HTTP server that records JSON webhook bodies. */
+async function webhookReceiver(): Promise<{ url: string; bodies: Array<Record<string, unknown>>; waitFor: (pred: (b: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>>; close: () => Promise<void> }> {
+  const bodies: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  const server = http.createServer((req, res) => {
+    let text = "";
+    req.setEncoding("utf8");
+    req.on("data", (c: string) => (text += c));
+    req.on("end", () => {
+      try {
+        bodies.push(JSON.parse(text) as Record<string, unknown>);
+      } catch {
+        bodies.push({ unparsable: text });
+      }
+      res.end("ok");
+      for (const w of waiters.splice(0)) w();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const waitFor = async (pred: (b: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
+    for (;;) {
+      const found = bodies.find(pred);
+      if (found) return found;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    bodies,
+    waitFor,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const LINK_BASE = { client_name: "Node-RED", language: "en", country_codes: ["US" as never], user: { client_user_id: "contract-user" } };
+
+const EUR_USER = JSON.stringify({
+  override_accounts: [
+    {
+      type: "depository",
+      subtype: "checking",
+      starting_balance: 1234.56,
+      currency: "EUR",
+      meta: { name: "Girokonto", mask: "4321" },
+      transactions: [
+        { date_transacted: "2024-06-01", date_posted: "2024-06-02", amount: 12.5, description: "Bäckerei", currency: "EUR" },
+        { date_transacted: "2024-06-03", date_posted: "2024-06-03", amount: -1500, description: "Gehalt", currency: "EUR" },
+      ],
+    },
+    { type: "credit", subtype: "credit card", starting_balance: 200, currency: "EUR", meta: { limit: 3000 } },
+  ],
+});
+
+describe("simulator: contract with Plaid's OpenAPI spec", function () {
+  this.timeout(60_000);
+  let sim: Simulator;
+  let client: PlaidApi;
+
+  before(async function () {
+    requireSpec(this);
+    sim = await startTestSimulator({ today: TODAY });
+    client = simulatorClient(sim);
+  });
+  after(async () => {
+    if (sim) await sim.close();
+    if (enumWarnings.size) console.warn(`      enum values outside the spec's lists:\n        ${[...enumWarnings].join("\n        ")}`);
+  });
+  afterEach(async () => {
+    if (sim) await addFault(sim, { clear: true });
+  });
+
+  describe("200 responses", () => {
+    it("/sandbox/public_token/create and /item/public_token/exchange (user_good)", async () => {
+      const created = await client.sandboxPublicTokenCreate({
+        institution_id: "ins_109508",
+        initial_products: ["transactions" as never],
+        options: { override_username: "user_good", override_password: "pass_good" },
+      });
+      valid("/sandbox/public_token/create", created.data);
+      const exchanged = await client.itemPublicTokenExchange({ public_token: created.data.public_token });
+      valid("/item/public_token/exchange", exchanged.data);
+      assert.match(exchanged.data.access_token, /^access-sandbox-/);
+    });
+
+    it("/link/token/create in add mode and in update mode", async () => {
+      const add = await client.linkTokenCreate({ ...LINK_BASE, products: ["transactions" as never] });
+      valid("/link/token/create", add.data);
+      const { accessToken } = await linkSandboxItem(client);
+      const update = await client.linkTokenCreate({ ...LINK_BASE, access_token: accessToken });
+      valid("/link/token/create", update.data);
+      assert.notEqual(update.data.link_token, add.data.link_token);
+    });
+
+    it("/transactions/sync: first page, a later page with has_more, all pages", async () => {
+      const { accessToken } = await linkSandboxItem(client);
+      const first = await client.transactionsSync({ access_token: accessToken, count: 10 });
+      valid("/transactions/sync", first.data);
+      assert.equal(first.data.has_more, true);
+      assert.equal(first.data.added.length, 10);
+      const second = await client.transactionsSync({ access_token: accessToken, cursor: first.data.next_cursor, count: 10 });
+      valid("/transactions/sync", second.data);
+      assert.equal(second.data.has_more, true);
+      const rest = await syncAll(client, accessToken, second.data.next_cursor, 10);
+      for (const p of rest.pages) valid("/transactions/sync", p);
+      assert.equal(rest.pages[rest.pages.length - 1].has_more, false);
+    });
+
+    it("/transactions/refresh, then /transactions/sync with removed and modified (user_transactions_dynamic)", async () => {
+      const { accessToken } = await linkSandboxItem(client, { username: "user_transactions_dynamic", password: "pass_good" });
+      let cursor = (await syncAll(client, accessToken)).cursor;
+      let sawRemoved = false;
+      let sawModified = false;
+      const pages: TransactionsSyncResponse[] = [];
+      for (let i = 0; i < 12 && !(sawRemoved && sawModified); i++) {
+        const r = await client.transactionsRefresh({ access_token: accessToken });
+        valid("/transactions/refresh", r.data);
+        const s = await syncAll(client, accessToken, cursor);
+        cursor = s.cursor;
+        for (const p of s.pages) {
+          pages.push(p);
+          if (p.removed.length) sawRemoved = true;
+          if (p.modified.length) sawModified = true;
+        }
+      }
+      assert.ok(sawRemoved, "no refresh produced removed transactions");
+      assert.ok(sawModified, "no refresh produced modified transactions");
+      for (const p of pages) valid("/transactions/sync", p);
+    });
+
+    it("/transactions/get", async () => {
+      const { accessToken } = await linkSandboxItem(client);
+      const r = await client.transactionsGet({ access_token: accessToken, start_date: "2024-01-01", end_date: TODAY, options: { count: 100 } });
+      valid("/transactions/get", r.data);
+      assert.ok(r.data.transactions.length > 0);
+    });
+
+    it("/accounts/get and /accounts/balance/get (user_good)", async () => {
+      const { accessToken } = await linkSandboxItem(client);
+      const r = await client.accountsGet({ access_token: accessToken });
+      valid("/accounts/get", r.data);
+      assert.ok(r.data.accounts.length >= 4);
+      const b = await client.accountsBalanceGet({ access_token: accessToken });
+      valid("/accounts/balance/get", b.data);
+    });
+
+    it("user_custom Item with EUR accounts: /accounts/get, /transactions/sync, /transactions/get", async () => {
+      const { accessToken } = await linkSandboxItem(client, { username: "user_custom", password: EUR_USER });
+      const accounts = await client.accountsGet({ access_token: accessToken });
+      valid("/accounts/get", accounts.data);
+      assert.deepEqual(accounts.data.accounts.map((a) => a.balances.iso_currency_code), ["EUR", "EUR"]);
+      const synced = await syncAll(client, accessToken);
+      for (const p of synced.pages) valid("/transactions/sync", p);
+      const added = synced.pages.flatMap((p) => p.added);
+      assert.ok(added.length >= 2);
+      assert.ok(added.every((t) => t.iso_currency_code === "EUR"), JSON.stringify(added.map((t) => t.iso_currency_code)));
+      const got = await client.transactionsGet({ access_token: accessToken, start_date: "2024-01-01", end_date: TODAY });
+      valid("/transactions/get", got.data);
+    });
+
+    it("/item/get when healthy and after /sandbox/item/reset_login (item.error set)", async () => {
+      const { accessToken } = await linkSandboxItem(client);
+      const healthy = await client.itemGet({ access_token: accessToken });
+      valid("/item/get", healthy.data);
+      assert.equal(healthy.data.item.error, null);
+      const reset = await client.sandboxItemResetLogin({ access_token: accessToken });
+      valid("/sandbox/item/reset_login", reset.data);
+      assert.equal(reset.data.reset_login, true);
+      const broken = await client.itemGet({ access_token: accessToken });
+      valid("/item/get", broken.data);
+      assert.equal(broken.data.item.error?.error_code, "ITEM_LOGIN_REQUIRED");
+      assertValid(validateError(broken.data.item.error), "item.error", broken.data.item.error);
+    });
+
+    it("/institutions/get_by_id", async () => {
+      const r = await client.institutionsGetById({ institution_id: "ins_109508", country_codes: ["US" as never] });
+      valid("/institutions/get_by_id", r.data);
+      assert.equal(r.data.institution.name, "First Platypus Bank");
+      const full = await client.institutionsGetById({ institution_id: "ins_109508", country_codes: ["US" as never], options: { include_optional_metadata: true, include_status: true } });
+      valid("/institutions/get_by_id", full.data);
+    });
+
+    it("/sandbox/transactions/create (user_transactions_dynamic)", async () => {
+      const { accessToken } = await linkSandboxItem(client, { username: "user_transactions_dynamic", password: "pass_good" });
+      const r = await client.sandboxTransactionsCreate({
+        access_token: accessToken,
+        transactions: [{ date_transacted: "2024-06-14", date_posted: "2024-06-14", amount: 42.42, description: "Contract test coffee", iso_currency_code: "USD" }],
+      });
+      valid("/sandbox/transactions/create", r.data);
+    });
+
+    it("/item/remove", async () => {
+      const { accessToken } = await linkSandboxItem(client);
+      const r = await client.itemRemove({ access_token: accessToken });
+      valid("/item/remove", r.data);
+    });
+  });
+
+  describe("webhooks", () => {
+    let hook: Awaited<ReturnType<typeof webhookReceiver>>;
+    before(async () => {
+      hook = await webhookReceiver();
+    });
+    after(async () => {
+      if (hook) await hook.close();
+    });
+
+    it("/sandbox/item/fire_webhook: 200 body, and the delivered bodies match their webhook schemas", async () => {
+      const { accessToken, itemId } = await linkSandboxItem(client, { username: "user_transactions_dynamic", password: "pass_good", webhook: hook.url });
+      await syncAll(client, accessToken);
+      const fired = await client.sandboxItemFireWebhook({ access_token: accessToken, webhook_code: "SYNC_UPDATES_AVAILABLE" as never });
+      valid("/sandbox/item/fire_webhook", fired.data);
+      assert.equal(fired.data.webhook_fired, true);
+      const sync = await hook.waitFor((b) => b.item_id === itemId && b.webhook_code === "SYNC_UPDATES_AVAILABLE");
+      assertValid(validateSchema("SyncUpdatesAvailableWebhook", sync), "SYNC_UPDATES_AVAILABLE webhook", sync);
+
+      const dflt = await client.sandboxItemFireWebhook({ access_token: accessToken, webhook_code: "DEFAULT_UPDATE" as never });
+      valid("/sandbox/item/fire_webhook", dflt.data);
+      const du = await hook.waitFor((b) => b.item_id === itemId && b.webhook_code === "DEFAULT_UPDATE");
+      assertValid(validateSchema("DefaultUpdateWebhook", du), "DEFAULT_UPDATE webhook", du);
+
+      await client.sandboxItemResetLogin({ access_token: accessToken });
+      const err = await hook.waitFor((b) => b.item_id === itemId && b.webhook_code === "ERROR");
+      assertValid(validateSchema("ItemErrorWebhook", err), "ITEM ERROR webhook", err);
+    });
+
+    it("/item/webhook/update: 200 body, and WEBHOOK_UPDATE_ACKNOWLEDGED (if sent) matches its schema", async () => {
+      const { accessToken, itemId } = await linkSandboxItem(client);
+      const r = await client.itemWebhookUpdate({ access_token: accessToken, webhook: hook.url });
+      valid("/item/webhook/update", r.data);
+      assert.equal(r.data.item.webhook, hook.url);
+      const fired = await client.sandboxItemFireWebhook({ access_token: accessToken, webhook_code: "NEW_ACCOUNTS_AVAILABLE" as never });
+      valid("/sandbox/item/fire_webhook", fired.data);
+      const na = await hook.waitFor((b) => b.item_id === itemId && b.webhook_code === "NEW_ACCOUNTS_AVAILABLE");
+      assertValid(validateSchema("NewAccountsAvailableWebhook", na), "NEW_ACCOUNTS_AVAILABLE webhook", na);
+      const ack = hook.bodies.find((b) => b.item_id === itemId && b.webhook_code === "WEBHOOK_UPDATE_ACKNOWLEDGED");
+      if (ack) assertValid(validateSchema("WebhookUpdateAcknowledgedWebhook", ack), "WEBHOOK_UPDATE_ACKNOWLEDGED webhook", ack);
+    });
+
+    it("the webhook validator is not vacuous: a delivered body without item_id fails", async () => {
+      const sync = hook.bodies.find((b) => b.webhook_code === "SYNC_UPDATES_AVAILABLE");
+      assert.ok(sync, "no SYNC_UPDATES_AVAILABLE webhook recorded");
+      const { item_id: _drop, ...broken } = sync;
+      assert.equal(validateSchema("SyncUpdatesAvailableWebhook", broken).valid, false);
+    });
+  });
+
+  describe("error responses (PlaidError)", () => {
+    it("wrong client_id / secret → 400 INVALID_INPUT INVALID_API_KEYS", async () => {
+      const badId = simulatorClient({ url: sim.url, clientId: "not_the_client_id", secret: sim.secret });
+      await expectPlaidError("bad client_id", () => badId.institutionsGetById({ institution_id: "ins_109508", country_codes: ["US" as never] }), { status: 400, type: "INVALID_INPUT", code: "INVALID_API_KEYS" });
+      const badSecret = simulatorClient({ url: sim.url, clientId: sim.clientId, secret: "not_the_secret" });
+      await expectPlaidError("bad secret", () => badSecret.linkTokenCreate({ ...LINK_BASE, products: ["transactions" as never] }), { status: 400, type: "INVALID_INPUT", code: "INVALID_API_KEYS" });
+    });
+
+    it("unknown access token → 400 INVALID_INPUT INVALID_ACCESS_TOKEN", async () => {
+      await expectPlaidError("bad access token", () => client.accountsGet({ access_token: "access-sandbox-00000000-0000-0000-0000-000000000000" }), { status: 400, type: "INVALID_INPUT", code: "INVALID_ACCESS_TOKEN" });
+      await expectPlaidError("bad access token (sync)", () => client.transactionsSync({ access_token: "access-sandbox-nope" }), { status: 400, type: "INVALID_INPUT", code: "INVALID_ACCESS_TOKEN" });
+    });
+
+    it("unknown public token → 400 INVALID_INPUT INVALID_PUBLIC_TOKEN", async () => {
+      await expectPlaidError("bad public token", () => client.itemPublicTokenExchange({ public_token: "public-sandbox-00000000-0000-0000-0000-000000000000" }), { status: 400, type: "INVALID_INPUT", code: "INVALID_PUBLIC_TOKEN" });
+    });
+
+    it("429 via faults → RATE_LIMIT_EXCEEDED error type", async () => {
+      const { accessToken } = await linkSandboxItem(client);
+      await addFault(sim, { path: "/transactions/sync", error: "RATE_LIMIT_EXCEEDED", times: 1 });
+      const e = await expectPlaidError("429 sync", () => client.transactionsSync({ access_token: accessToken }), { status: 429, type: "RATE_LIMIT_EXCEEDED" });
+      assert.match(e.error_code, /LIMIT/);
+      await addFault(sim, { path: "/accounts/get", status: 429, times: 1 });
+      await expectPlaidError("429 accounts", () => client.accountsGet({ access_token: accessToken }), { status: 429, type: "RATE_LIMIT_EXCEEDED" });
+      valid("/accounts/get", (await client.accountsGet({ access_token: accessToken })).data);
+    });
+
+    it("500 via faults → API_ERROR INTERNAL_SERVER_ERROR", async () => {
+      const { accessToken } = await linkSandboxItem(client);
+      await addFault(sim, { path: "/item/get", status: 500, times: 1 });
+      await expectPlaidError("500 item/get", () => client.itemGet({ access_token: accessToken }), { status: 500, type: "API_ERROR", code: "INTERNAL_SERVER_ERROR" });
+    });
+
+    it("after /sandbox/item/reset_login → 400 ITEM_ERROR ITEM_LOGIN_REQUIRED", async () => {
+      const { accessToken } = await linkSandboxItem(client);
+      await client.sandboxItemResetLogin({ access_token: accessToken });
+      await expectPlaidError("login required (sync)", () => client.transactionsSync({ access_token: accessToken }), { status: 400, type: "ITEM_ERROR", code: "ITEM_LOGIN_REQUIRED" });
+      await expectPlaidError("login required (accounts)", () => client.accountsGet({ access_token: accessToken }), { status: 400, type: "ITEM_ERROR", code: "ITEM_LOGIN_REQUIRED" });
+    });
+
+    it("malformed JSON (raw fetch) → 400 INVALID_REQUEST INVALID_BODY", async () => {
+      const r = await rawPost(sim, "/accounts/get", '{"access_token": "x",');
+      assertValid(validateError(r.data), "malformed JSON error body", r.data);
+      assert.equal(r.status, 400);
+      const data = r.data as ErrorBody;
+      assert.equal(data.error_type, "INVALID_REQUEST");
+      assert.equal(data.error_code, "INVALID_BODY");
+    });
+  });
+});

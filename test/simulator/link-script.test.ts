@@ -31,10 +31,11 @@ function pageHtml(scriptUrl: string): string {
 <script src="${scriptUrl}"></script>
 <script>
   window.__rec = { success: [], exit: [], events: [], loaded: false };
-  window.startLink = function (token) {
+  window.startLink = function (token, receivedRedirectUri) {
     window.__rec = { success: [], exit: [], events: [], loaded: false };
     var handler = Plaid.create({
       token: token,
+      receivedRedirectUri: receivedRedirectUri || undefined,
       onLoad: function () { window.__rec.loaded = true; },
       onSuccess: function (public_token, metadata) { window.__rec.success.push({ public_token: public_token, metadata: metadata }); },
       onExit: function (error, metadata) { window.__rec.exit.push({ error: error, metadata: metadata }); },
@@ -232,6 +233,67 @@ describe("simulator: stand-in Link script in Chromium", function () {
     assert.ok(r.events.some((e) => e.name === "ERROR" && e.metadata.error_code === "INVALID_CREDENTIALS"), "ERROR event");
     const exchanged = await client.itemPublicTokenExchange({ public_token: r.success[0].public_token });
     assert.ok((await client.accountsGet({ access_token: exchanged.data.access_token })).data.accounts.length > 0);
+  });
+
+  it("an invalid link token: the error is shown in the modal, and closing gives onExit(INVALID_LINK_TOKEN)", async () => {
+    await open("link-sandbox-00000000-0000-4000-8000-000000000000");
+    await view("ERROR");
+    await page.locator("#plaid-link-error.visible").waitFor();
+    assert.equal(await page.getByRole("alert").getAttribute("data-error-code"), "INVALID_LINK_TOKEN");
+    await screenshot(page, "link-script/08-invalid-link-token");
+    assert.equal((await rec()).loaded, true, "onLoad fires even for a bad token");
+    await page.locator("#plaid-link-error-exit").click();
+    const r = await waitForCallback("exit");
+    assert.equal(r.exit[0].error.error_code, "INVALID_LINK_TOKEN");
+    assert.equal(r.exit[0].error.error_type, "INVALID_INPUT");
+    assert.equal(r.success.length, 0);
+  });
+
+  it("search filters the institution list; no match → status institution_not_found on exit", async () => {
+    await open(await linkToken());
+    await view("SELECT_INSTITUTION");
+    const all = await page.locator(".plaid-link-institution").count();
+    await page.getByLabel("Search institutions").fill("houndstooth");
+    const names = await page.locator(".plaid-link-institution").allTextContents();
+    assert.ok(names.length >= 1 && names.length < all, `filtered ${names.length} of ${all}`);
+    assert.ok(names.every((n) => /houndstooth/i.test(n)), names.join(", "));
+    await page.getByLabel("Search institutions").fill("no such bank anywhere");
+    await page.locator("#plaid-link-no-results").waitFor();
+    await page.getByRole("button", { name: "Close" }).click();
+    const r = await waitForCallback("exit");
+    assert.equal(r.exit[0].error, null);
+    assert.equal(r.exit[0].metadata.status, "institution_not_found");
+    assert.equal(r.exit[0].metadata.institution, null);
+    assert.ok(r.events.some((e) => e.name === "SEARCH_INSTITUTION"), "SEARCH_INSTITUTION event");
+  });
+
+  it("OAuth institution: stand-in bank page → redirect_uri?oauth_state_id → receivedRedirectUri resumes → onSuccess", async () => {
+    const redirectUri = new URL("oauth-return", pageUrl).href;
+    const token = await linkToken({ redirect_uri: redirectUri });
+    await open(token);
+    await page.getByRole("button", { name: /Platypus OAuth Bank/ }).first().click();
+    await view("OAUTH");
+    await screenshot(page, "link-script/09-oauth-continue");
+    await Promise.all([page.waitForURL((u) => u.pathname === "/simulator/link/oauth"), page.locator("#plaid-link-oauth-continue").click()]);
+    await screenshot(page, "link-script/10-oauth-bank-page");
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(redirectUri)), page.locator("#authorize").click()]);
+    const returned = page.url();
+    assert.match(new URL(returned).searchParams.get("oauth_state_id") ?? "", /^[0-9a-f-]{36}$/);
+    // The app's redirect page re-creates Link with the same token and receivedRedirectUri.
+    await page.evaluate(([t, u]) => (window as any).startLink(t, u), [token, returned]);
+    await view("SELECT_ACCOUNT");
+    await screenshot(page, "link-script/11-oauth-select-account");
+    await page.locator("#plaid-link-continue").click();
+    await view("CONNECTED");
+    await page.locator("#plaid-link-done").click();
+    const r = await waitForCallback("success");
+    assert.equal(r.exit.length, 0);
+    const { public_token, metadata } = r.success[0];
+    assert.deepEqual(metadata.institution, { name: "Platypus OAuth Bank", institution_id: "ins_127287" });
+    const exchanged = await client.itemPublicTokenExchange({ public_token });
+    const accounts = await client.accountsGet({ access_token: exchanged.data.access_token });
+    assert.equal(accounts.data.item.institution_id, "ins_127287");
+    assert.deepEqual(accounts.data.accounts.map((a) => a.account_id).sort(), metadata.accounts.map((a: any) => a.id).sort());
   });
 
   it("update mode after /sandbox/item/reset_login → onSuccess, and /accounts/get works again", async () => {

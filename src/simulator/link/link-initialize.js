@@ -663,6 +663,7 @@
         return;
       }
       state.finished = true;
+      flushSearchEvent();
       var status = Object.prototype.hasOwnProperty.call(EXIT_STATUS, state.view) ? EXIT_STATUS[state.view] : null;
       if (state.view === "SELECT_INSTITUTION" && state.searchQuery && root && byId("plaid-link-no-results")) status = "institution_not_found";
       var error = state.lastError;

@@ -11,7 +11,7 @@ import * as path from "path";
 import type { PlaidApi } from "plaid";
 import type { InfluxPoint } from "../../src/influx/points";
 import { nodeRedRuntimePath } from "../support/red";
-import { linkSandboxItem, simulatorClient, startTestSimulator, volumeUserPassword, type Simulator } from "../support/simulator";
+import { linkSandboxItem, plaidTruth, simulatorClient, startTestSimulator, volumeUserPassword, type Simulator } from "../support/simulator";
 
 const plaidConfig = require("../../src/nodes/plaid-config");
 const plaidLink = require("../../src/nodes/plaid-link");
@@ -71,21 +71,6 @@ class InfluxModel {
   }
 }
 
-async function truth(client: PlaidApi, accessToken: string): Promise<{ sums: Map<string, number>; ids: Set<string> }> {
-  const sums = new Map<string, number>();
-  const ids = new Set<string>();
-  for (let offset = 0; ; ) {
-    const { data } = await client.transactionsGet({ access_token: accessToken, start_date: "2015-01-01", end_date: "2040-12-31", options: { count: 500, offset } });
-    for (const t of data.transactions) {
-      sums.set(t.account_id, (sums.get(t.account_id) ?? 0) + t.amount);
-      ids.add(t.transaction_id);
-    }
-    offset += data.transactions.length;
-    if (offset >= data.total_transactions || data.transactions.length === 0) break;
-  }
-  for (const [k, v] of sums) sums.set(k, Math.round(v * 100));
-  return { sums, ids };
-}
 
 function assertMatches(db: InfluxModel, t: { sums: Map<string, number>; ids: Set<string> }, label: string): void {
   const got = db.sums();
@@ -252,7 +237,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     item = await linkSandboxItem(client, { username: "user_transactions_dynamic", password: "any" });
     const node = await load({ batchSize: 20, lineProtocol: true });
     const last = await sync(node);
-    const t0 = await truth(client, item.accessToken);
+    const t0 = await plaidTruth(client, item.accessToken);
     assertMatches(db, t0, "first sync");
     // Every transaction exactly once on output 2, with names filled in.
     assert.strictEqual(events.length, t0.ids.size);
@@ -298,7 +283,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
       await client.transactionsRefresh({ access_token: item.accessToken });
       const evBefore = events.length;
       const l = await sync(node);
-      const t = await truth(client, item.accessToken);
+      const t = await plaidTruth(client, item.accessToken);
       assertMatches(db, t, `day ${day}`);
       const s = l.plaid?.summary as Record<string, number>;
       assert.ok(s.added > 0 && s.removed > 0);
@@ -326,7 +311,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     item = await linkSandboxItem(client, { username: "user_custom", password: volumeUserPassword(1200, 7) });
     let node = await load();
     await sync(node);
-    const t = await truth(client, item.accessToken);
+    const t = await plaidTruth(client, item.accessToken);
     assertMatches(db, t, "first sync");
     // Look-alikes: transactions sharing account, category, pending flag and date.
     const groups = new Map<string, number>();
@@ -377,7 +362,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     const s = last.plaid?.summary as Record<string, number>;
     assert.strictEqual(s.restarts, 1, "restarted once after the mutation error");
     assert.ok(s.retries >= 3, `retried (${s.retries})`);
-    const t = await truth(client, item.accessToken);
+    const t = await plaidTruth(client, item.accessToken);
     assertMatches(db, t, "after restart + faults");
     assert.strictEqual(events.filter((e) => e.topic?.endsWith("/added")).length, t.ids.size, "each transaction announced once in total");
     assertNoRepeats(events, "restart + faults");
@@ -392,7 +377,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     await waitFor(() => points.filter((p) => p.plaid?.last).length >= lastsBefore + 2, "two syncs");
     await new Promise((r) => setTimeout(r, 300));
     assert.strictEqual(points.filter((p) => p.plaid?.last).length, lastsBefore + 2, "exactly one follow-up run");
-    assertMatches(db, await truth(client, item.accessToken), "after coalesced triggers");
+    assertMatches(db, await plaidTruth(client, item.accessToken), "after coalesced triggers");
     assertNoRepeats(events, "coalesced");
     assertNoSecret();
   });
@@ -420,7 +405,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     await waitFor(() => statusTexts(node).some((s) => s.fill === "green"), "green status after commit");
     const idle = await sync(node);
     assert.strictEqual((idle.plaid?.summary as Record<string, number>).added, 0, "state advanced");
-    assertMatches(db, await truth(client, item.accessToken), "confirm mode");
+    assertMatches(db, await plaidTruth(client, item.accessToken), "confirm mode");
     assertNoSecret();
   });
 
@@ -456,7 +441,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     await post("complete", { link_token: data.link_token, institution_id: "ins_109508", username: "user_good", password: "pass_good", account_ids: login.accounts.map((a) => a.id) });
     const ok = await sync(node);
     assert.ok((ok.plaid?.summary as Record<string, number>).added > 0);
-    assertMatches(db, await truth(client, item.accessToken), "after relogin");
+    assertMatches(db, await plaidTruth(client, item.accessToken), "after relogin");
     assertNoSecret();
   });
 
@@ -472,7 +457,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     await sync(node);
     assert.match(await warned, /could not be read.*full resync/);
     assert.deepStrictEqual(db.identities(), ids);
-    assertMatches(db, await truth(client, item.accessToken), "after corrupt state");
+    assertMatches(db, await plaidTruth(client, item.accessToken), "after corrupt state");
     assertNoSecret();
   });
 

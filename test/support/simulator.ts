@@ -62,3 +62,29 @@ export async function syncAll(client: PlaidApi, accessToken: string, cursor?: st
     if (!data.has_more) return { pages, cursor: next };
   }
 }
+
+/**
+ * What Plaid says is there: per-account sums (in cents, so float noise cannot hide a difference)
+ * and the ids of every live transaction, paging /transactions/get to the end.
+ */
+export async function plaidTruth(client: PlaidApi, accessToken: string): Promise<{ sums: Map<string, number>; count: number; ids: Set<string> }> {
+  const sums = new Map<string, number>();
+  const ids = new Set<string>();
+  let offset = 0;
+  for (;;) {
+    const { data } = await client.transactionsGet({
+      access_token: accessToken,
+      start_date: "2015-01-01",
+      end_date: "2040-12-31",
+      options: { count: 500, offset },
+    });
+    for (const t of data.transactions) {
+      sums.set(t.account_id, (sums.get(t.account_id) ?? 0) + t.amount);
+      ids.add(t.transaction_id);
+    }
+    offset += data.transactions.length;
+    if (offset >= data.total_transactions || data.transactions.length === 0) break;
+  }
+  for (const [k, v] of sums) sums.set(k, Math.round(v * 100));
+  return { sums, count: ids.size, ids };
+}

@@ -11,6 +11,7 @@ import type { PlaidApi } from "plaid";
 import { createPlaidClient } from "../../src/plaid/client";
 import { PlaidRequestError } from "../../src/plaid/errors";
 import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
+import { plaidTruth } from "../support/simulator";
 import { SyncEngine, type EngineSettings, type PointsMessage, type SyncEngineOptions, type TransactionEvent } from "../../src/sync/engine";
 import type { InfluxPoint } from "../../src/influx/points";
 
@@ -56,27 +57,6 @@ export class InfluxModel {
   }
 }
 
-export async function plaidTruth(client: PlaidApi, accessToken: string): Promise<{ sums: Map<string, number>; count: number; ids: Set<string> }> {
-  const sums = new Map<string, number>();
-  const ids = new Set<string>();
-  let offset = 0;
-  for (;;) {
-    const { data } = await client.transactionsGet({
-      access_token: accessToken,
-      start_date: "2015-01-01",
-      end_date: "2040-12-31",
-      options: { count: 500, offset },
-    });
-    for (const t of data.transactions) {
-      sums.set(t.account_id, (sums.get(t.account_id) ?? 0) + t.amount);
-      ids.add(t.transaction_id);
-    }
-    offset += data.transactions.length;
-    if (offset >= data.total_transactions || data.transactions.length === 0) break;
-  }
-  for (const [k, v] of sums) sums.set(k, Math.round(v * 100));
-  return { sums, count: ids.size, ids };
-}
 
 export async function addFault(sim: Sim, fault: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${sim.url}/simulator/faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(fault) });

@@ -79,7 +79,7 @@ function hhmm(d: Date): string {
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
 }
 
-function settingsFrom(def: PlaidTransactionsDef): EngineSettings {
+function settingsFrom(def: PlaidTransactionsDef, eventsWired: boolean): EngineSettings {
   const batch = Number(def.batchSize);
   return {
     measurement: String(def.measurement || "plaid_transactions").trim() || "plaid_transactions",
@@ -90,6 +90,7 @@ function settingsFrom(def: PlaidTransactionsDef): EngineSettings {
     batchSize: Number.isInteger(batch) && batch >= 1 ? batch : 5000,
     commit: (def.commit === "confirm" ? "confirm" : "send") as CommitMode,
     lineProtocol: bool(def.lineProtocol, false),
+    events: eventsWired,
   };
 }
 
@@ -103,7 +104,9 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
   function PlaidTransactions(this: Node, def: PlaidTransactionsDef) {
     RED.nodes.createNode(this, def);
     const node = this; // eslint-disable-line @typescript-eslint/no-this-alias -- Node-RED constructor style
-    const settings = settingsFrom(def);
+    // Output 2 unwired (the usual InfluxDB-only flow): no events are built at all.
+    const wires = (def as { wires?: unknown[][] }).wires;
+    const settings = settingsFrom(def, !Array.isArray(wires) || wires.length < 2 || (Array.isArray(wires[1]) && wires[1].length > 0));
     const linkNode = (def.link ? RED.nodes.getNode(def.link) : null) as PlaidLinkNode | null;
     const userDir = (RED.settings as { userDir?: string }).userDir || path.join(os.homedir(), ".node-red");
     let warnedForeign = false;

@@ -26,8 +26,23 @@ export interface Applied {
   /** The event to emit, or null for a replay / an excluded transaction. */
   kind: ChangeKind | null;
   eventKey?: string;
-  /** For removals: what the index knew. */
+  /** What the index knew before (removals: always; upserts: when the transaction was known). */
   previous?: IndexEntry;
+  /** Upserts that wrote a point: the index entry now. */
+  entry?: IndexEntry;
+}
+
+/**
+ * The raw fields a transaction's tags are made of, and the series they gave: lets a page of
+ * transactions skip building and sorting a tags object per transaction (most of a first sync's
+ * index time) once the same inputs have been seen.
+ */
+interface SeriesMemo {
+  label: string;
+  pending: boolean;
+  iso: string | null | undefined;
+  unofficial: string | null | undefined;
+  s: number;
 }
 
 export interface ApplierOptions {
@@ -47,6 +62,8 @@ export class ChangeApplier {
   private readonly days: DayBaseCache;
   /** Resync only: known transactions seen with other content than the index holds (latest wins). */
   private deferred: Map<string, Transaction> | null = null;
+  /** account_id → category → the series seen with them (see SeriesMemo). */
+  private readonly seriesMemo = new Map<string, Map<string | null | undefined, SeriesMemo[]>>();
 
   constructor(
     readonly index: TransactionIndex,
@@ -57,14 +74,13 @@ export class ChangeApplier {
 
   upsert(t: Transaction, as: "added" | "modified"): Applied {
     const id = t.transaction_id;
+    const known = this.index.get(id);
     if (t.pending && !this.opts.includePending) {
       // Excluded: if it was written before (settings changed), cancel it quietly.
-      const prev = this.index.get(id);
-      if (!prev || prev.r) return { points: [], kind: null };
+      if (!known || known.r) return { points: [], kind: null };
       this.index.delete(id); // forgotten, not removed: turning includePending back on brings it back
-      return { points: [{ key: identityKey(prev.s, prev.ts), point: tombstonePoint(this.index.series(prev.s), prev.ts, id) }], kind: null };
+      return { points: [{ key: identityKey(known.s, known.ts), point: tombstonePoint(this.index.series(known.s), known.ts, id) }], kind: null };
     }
-    const known = this.index.get(id);
     if (known?.r) {
       // Removed for good (ids are never reused): this is a replay of its history.
       return { points: [], kind: null };
@@ -78,10 +94,9 @@ export class ChangeApplier {
       }
       this.deferred.delete(id); // its latest version is the one we know
     }
-    const tags = transactionTags(t, this.opts.institution, this.opts.accountLabel(t.account_id));
-    const s = this.index.seriesId(this.opts.measurement, tags);
-    const ts = this.index.place(id, s, this.days.get(t.date));
-    const prev = this.index.get(id);
+    const s = this.seriesOf(t);
+    const ts = this.index.place(id, s, this.days.get(t.date), known);
+    const prev = known;
     const points: KeyedPoint[] = [];
     if (prev && (prev.s !== s || prev.ts !== ts)) {
       points.push({ key: identityKey(prev.s, prev.ts), point: tombstonePoint(this.index.series(prev.s), prev.ts, id) });
@@ -89,10 +104,33 @@ export class ChangeApplier {
     const fields = transactionFields(t, this.opts.invertAmounts);
     points.push({ key: identityKey(s, ts), point: transactionPoint(this.index.series(s), ts, fields) });
     const h = transactionHash(t);
-    this.index.set(id, { s, ts, h });
-    if (prev && prev.h === h) return { points, kind: null };
+    const entry: IndexEntry = { s, ts, h };
+    this.index.replace(id, prev, entry);
+    if (prev && prev.h === h) return { points, kind: null, previous: prev, entry };
     const kind: ChangeKind = prev ? "modified" : as;
-    return { points, kind, eventKey: `${kind}|${id}|${h}` };
+    return { points, kind, eventKey: `${kind}|${id}|${h}`, previous: prev, entry };
+  }
+
+  /** The series of a transaction's point (its measurement + tags), interned in the index. */
+  private seriesOf(t: Transaction): number {
+    const label = this.opts.accountLabel(t.account_id);
+    const primary = t.personal_finance_category?.primary;
+    let byPrimary = this.seriesMemo.get(t.account_id);
+    if (!byPrimary) {
+      byPrimary = new Map();
+      this.seriesMemo.set(t.account_id, byPrimary);
+    }
+    let memos = byPrimary.get(primary);
+    if (!memos) {
+      memos = [];
+      byPrimary.set(primary, memos);
+    }
+    for (const m of memos) {
+      if (m.label === label && m.pending === t.pending && m.iso === t.iso_currency_code && m.unofficial === t.unofficial_currency_code) return m.s;
+    }
+    const s = this.index.seriesId(this.opts.measurement, transactionTags(t, this.opts.institution, label));
+    if (memos.length < 16) memos.push({ label, pending: t.pending, iso: t.iso_currency_code, unofficial: t.unofficial_currency_code, s });
+    return s;
   }
 
   /**

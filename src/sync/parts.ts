@@ -45,9 +45,11 @@ export class PartEmitter<S> {
   }
 
   add(p: KeyedPoint): void {
-    if (!this.buffer.has(p.key) && this.buffer.size >= this.batchSize) this.flush(false);
-    if (!this.buffer.has(p.key)) this.pointCount++;
+    const buffer = this.buffer;
+    if (buffer.size >= this.batchSize && !buffer.has(p.key)) this.flush(false);
+    const size = this.buffer.size;
     this.buffer.set(p.key, p.point);
+    if (this.buffer.size > size) this.pointCount++;
   }
 
   addAll(ps: readonly KeyedPoint[]): void {

@@ -265,7 +265,7 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 export function serializeState(nodeId: string, s: SyncState): string {
-  const file: StateFile = {
+  const head: Omit<StateFile, "index"> = {
     version: STATE_VERSION,
     nodeId,
     itemId: s.itemId,
@@ -273,9 +273,9 @@ export function serializeState(nodeId: string, s: SyncState): string {
     gen: s.gen,
     settingsKey: s.settingsKey,
     savedAt: new Date().toISOString(),
-    index: s.index.toJSON(),
   };
-  return JSON.stringify(file);
+  // = JSON.stringify({...head, index: s.index.toJSON()}), without the index's intermediate arrays.
+  return `${JSON.stringify(head).slice(0, -1)},"index":${s.index.toJSONText()}}`;
 }
 
 export function parseState(text: string): SyncState {

@@ -146,6 +146,8 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     withCompleteNode?: boolean;
     batchSize?: number;
     lineProtocol?: boolean;
+    /** false: output 2 has no wire (the usual InfluxDB-only flow). */
+    eventsWired?: boolean;
   }
 
   function flow(o: FlowOpts = {}): unknown[] {
@@ -177,7 +179,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
         lineProtocol: o.lineProtocol ?? false,
         // In confirm mode the points pass a stand-in for the InfluxDB node (a change node, which
         // completes every message) watched by a Complete node wired back, as in examples/02.
-        wires: [[confirm ? "db" : "out1"], ["out2"]],
+        wires: [[confirm ? "db" : "out1"], o.eventsWired === false ? [] : ["out2"]],
       },
       { id: "out1", type: "helper" },
       { id: "out2", type: "helper" },
@@ -305,6 +307,25 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     await sync(node);
     assert.ok(points.length > 0);
     for (const m of points) assert.strictEqual(m.lineProtocol, undefined);
+  });
+
+  it("output 2 not wired: the same points and counts, and no events are built (summary.events 0); wired: one per change", async () => {
+    item = await linkSandboxItem(client, { username: "user_good", password: "pass_good" });
+    let node = await load({ eventsWired: false });
+    const quiet = (await sync(node)).plaid!.summary as { added: number; events: number };
+    const truth = await plaidTruth(client, item.accessToken);
+    assert.strictEqual(quiet.added, truth.count);
+    assert.strictEqual(quiet.events, 0);
+    assert.strictEqual(events.length, 0);
+    assert.strictEqual(db.live().length, truth.count);
+    await helper.unload();
+    points.length = 0;
+    db = new InfluxModel();
+    item = await linkSandboxItem(client, { username: "user_good", password: "pass_good" });
+    node = await load({});
+    const loud = (await sync(node)).plaid!.summary as { added: number; events: number };
+    assert.strictEqual(loud.events, loud.added);
+    await waitFor(() => events.length === loud.added, "one event per transaction");
   });
 
   it("distinct points for same-day look-alikes; the same point for the same transaction across restarts and resync", async () => {

@@ -38,6 +38,20 @@ describe("sync: state store", () => {
     assert.deepStrictEqual(r.state.index.toJSON(), sampleState("x").index.toJSON());
   });
 
+  it("writes the index as exactly JSON.stringify(toJSON()) would, removed entries, odd ids and 2 500 entries included", () => {
+    const index = new TransactionIndex();
+    const a = index.seriesId("plaid_transactions", { account: 'Joint "A" ••0001', pending: "false" });
+    const b = index.seriesId("plaid_transactions", { account: "Épargne ••0002", pending: "true" });
+    for (let i = 0; i < 2500; i++) index.set(`t${i}`, { s: i % 2 ? a : b, ts: 1714564800000 + i, h: i % 3 ? -2147483000 + i : 4000 + i });
+    index.set('id "quoted" \\ é \u2028', { s: a, ts: 1714564800000, h: 7 });
+    index.markRemoved("t7");
+    assert.strictEqual(index.toJSONText(), JSON.stringify(index.toJSON()));
+    assert.strictEqual(new TransactionIndex().toJSONText(), JSON.stringify(new TransactionIndex().toJSON()));
+    const back = TransactionIndex.fromJSON(JSON.parse(index.toJSONText()));
+    assert.deepStrictEqual(back.toJSON(), index.toJSON());
+    assert.deepStrictEqual(back.get("t7"), { s: a, ts: 1714564800007, h: -2147483000 + 7, r: true });
+  });
+
   it("is atomic: a crash before the rename leaves the previous state intact and no temp file", async () => {
     const failing: StoreFs = {
       open: (p, f) => fs.promises.open(p, f),

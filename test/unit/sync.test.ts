@@ -186,6 +186,32 @@ describe("sync engine (against the simulator)", function () {
 
   const refresh = () => client.transactionsRefresh({ access_token: accessToken });
 
+  it("events off (output 2 not wired): the same points and counts, no event built, nothing journaled; turned on later, only new changes are announced", async () => {
+    // confirm mode and no confirmation: the sync stays uncommitted, so its journal can be read
+    const quiet = harness({ settings: { events: false, commit: "confirm" } });
+    const first = await quiet.engine.trigger();
+    const truth = await plaidTruth(client, accessToken);
+    assert.strictEqual(first.added, truth.count);
+    assert.strictEqual(first.events, 0);
+    assert.strictEqual(quiet.events.length, 0);
+    assert.strictEqual(db.live().length, truth.count);
+    assertSumsEqual(db, truth.sums, "events off");
+    assert.strictEqual(quiet.engine.store.loadJournalWrites(0).length, truth.count, "the journal was written");
+    assert.deepStrictEqual(quiet.engine.store.loadJournal(0), new Set(), "no event keys journaled");
+    const last = quiet.parts[quiet.parts.length - 1].plaid;
+    for (let p = 1; p <= last.part; p++) quiet.engine.confirm(last.syncId, p);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.strictEqual(quiet.engine.awaitingConfirmation, false, "committed after the confirmations");
+    await quiet.engine.close();
+    await refresh();
+    const loud = harness({ settings: { events: true } });
+    const next = await loud.engine.trigger();
+    assert.ok(next.added + next.modified + next.removed > 0, "the refresh changed something");
+    assert.strictEqual(loud.events.length, next.events);
+    assert.strictEqual(next.events, next.added + next.modified + next.removed);
+    assertSumsEqual(db, (await plaidTruth(client, accessToken)).sums, "after the refresh");
+  });
+
   it("first sync: every transaction once, balances for every account; an idle sync is one Plaid call", async () => {
     const h = harness({ settings: { lineProtocol: true } });
     const summary = await h.engine.trigger();

@@ -64,20 +64,41 @@ export function transactionTags(t: Transaction, institution: string, account: st
   };
 }
 
-export function transactionFields(t: Transaction, invertAmounts: boolean): Record<string, FieldValue> {
+/**
+ * `intern` (optional) returns one shared copy of equal strings: names, merchants and categories
+ * repeat across a history, and a point that keeps its own copy of each keeps it alive for as long
+ * as the point waits to be written (see StringPool).
+ */
+export function transactionFields(t: Transaction, invertAmounts: boolean, intern: (s: string) => string = (s) => s): Record<string, FieldValue> {
   const raw = Number(t.amount);
   const amount = Number.isFinite(raw) ? (invertAmounts ? -raw : raw) : 0;
   const fields: Record<string, FieldValue> = {
     amount: amount === 0 ? 0 : amount, // never -0
     transaction_id: t.transaction_id,
-    name: text(t.name),
-    merchant: text(t.merchant_name),
-    category_detailed: text(t.personal_finance_category?.detailed),
-    payment_channel: text(t.payment_channel),
+    name: intern(text(t.name)),
+    merchant: intern(text(t.merchant_name)),
+    category_detailed: intern(text(t.personal_finance_category?.detailed)),
+    payment_channel: intern(text(t.payment_channel)),
     removed: false,
   };
   if (t.datetime) fields.datetime = t.datetime;
   return fields;
+}
+
+/**
+ * Interns strings for the lifetime of one sync. Bounded (a history with ever-new names just stops
+ * sharing); long strings are not worth a lookup.
+ */
+export class StringPool {
+  private readonly pool = new Map<string, string>();
+  constructor(private readonly max = 20_000) {}
+  readonly intern = (s: string): string => {
+    if (s.length > 80) return s;
+    const known = this.pool.get(s);
+    if (known !== undefined) return known;
+    if (this.pool.size < this.max) this.pool.set(s, s);
+    return s;
+  };
 }
 
 export function transactionPoint(series: Series, ts: number, fields: Record<string, FieldValue>): InfluxPoint {

@@ -10,7 +10,7 @@
  */
 import type { Transaction } from "plaid";
 import { TransactionIndex, type IndexEntry } from "../influx/identity";
-import { tombstonePoint, transactionHash, transactionFields, transactionPoint, transactionTags, type InfluxPoint } from "../influx/points";
+import { StringPool, tombstonePoint, transactionHash, transactionFields, transactionPoint, transactionTags, type InfluxPoint } from "../influx/points";
 import { DayBaseCache } from "../influx/time";
 
 export type ChangeKind = "added" | "modified" | "removed";
@@ -52,6 +52,8 @@ export interface ApplierOptions {
   includePending: boolean;
   institution: string;
   accountLabel(accountId: string): string;
+  /** false: no event keys for upserts (nobody listens for events); `kind` is still reported. */
+  eventKeys?: boolean;
 }
 
 export function identityKey(seriesId: number, ts: number): string {
@@ -64,6 +66,7 @@ export class ChangeApplier {
   private deferred: Map<string, Transaction> | null = null;
   /** account_id → category → the series seen with them (see SeriesMemo). */
   private readonly seriesMemo = new Map<string, Map<string | null | undefined, SeriesMemo[]>>();
+  private readonly strings = new StringPool();
 
   constructor(
     readonly index: TransactionIndex,
@@ -101,14 +104,14 @@ export class ChangeApplier {
     if (prev && (prev.s !== s || prev.ts !== ts)) {
       points.push({ key: identityKey(prev.s, prev.ts), point: tombstonePoint(this.index.series(prev.s), prev.ts, id) });
     }
-    const fields = transactionFields(t, this.opts.invertAmounts);
+    const fields = transactionFields(t, this.opts.invertAmounts, this.strings.intern);
     points.push({ key: identityKey(s, ts), point: transactionPoint(this.index.series(s), ts, fields) });
     const h = transactionHash(t);
     const entry: IndexEntry = { s, ts, h };
     this.index.replace(id, prev, entry);
     if (prev && prev.h === h) return { points, kind: null, previous: prev, entry };
     const kind: ChangeKind = prev ? "modified" : as;
-    return { points, kind, eventKey: `${kind}|${id}|${h}`, previous: prev, entry };
+    return { points, kind, eventKey: this.opts.eventKeys === false ? undefined : `${kind}|${id}|${h}`, previous: prev, entry };
   }
 
   /** The series of a transaction's point (its measurement + tags), interned in the index. */

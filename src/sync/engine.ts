@@ -448,6 +448,7 @@ export class SyncEngine {
       includePending: o.settings.includePending,
       institution,
       accountLabel: labelOf,
+      eventKeys: o.settings.events !== false,
     });
     const confirmMode = o.settings.commit === "confirm";
     const counts = { added: 0, modified: 0, removed: 0, events: 0, pages: 0, restarts: 0, retries: 0, balances: 0 };
@@ -521,7 +522,7 @@ export class SyncEngine {
               const r = applier.upsert(t, as);
               noteWrite(t.transaction_id, r.previous, r.entry, pageWrites);
               emitter.addAll(r.points);
-              if (r.kind && r.eventKey) emitEvent(r.kind, r.eventKey, t as unknown as Record<string, unknown>, t.account_id, labelOf(t.account_id), pageKeys);
+              if (r.kind) emitEvent(r.kind, r.eventKey ?? "", t as unknown as Record<string, unknown>, t.account_id, labelOf(t.account_id), pageKeys);
             };
             // Each transaction is let go as soon as it is applied: the raw page is the bulk of what
             // is alive when V8 collects young garbage mid-page, and what survives it is copied
@@ -562,7 +563,7 @@ export class SyncEngine {
           const r = applier.upsert(t, "modified");
           noteWrite(t.transaction_id, r.previous, r.entry, pageWrites);
           emitter.addAll(r.points);
-          if (r.kind && r.eventKey) emitEvent(r.kind, r.eventKey, t as unknown as Record<string, unknown>, t.account_id, labelOf(t.account_id), pageKeys);
+          if (r.kind) emitEvent(r.kind, r.eventKey ?? "", t as unknown as Record<string, unknown>, t.account_id, labelOf(t.account_id), pageKeys);
         };
         for (const t of applier.takeDeferred()) upsertFinal(t);
         // ...and whatever the index knows that Plaid no longer has: it vanished.

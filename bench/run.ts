@@ -213,7 +213,7 @@ async function syncOnce(ctx: Ctx, expectPoints: number | null, timeoutMs: number
     end = Date.now();
   }
   const rss = sampler.stop();
-  if (ctx.args.timeline && expectPoints !== null) log(`timeline: ${timelineOf(ctx, start, end)}`);
+  if (ctx.args.timeline && expectPoints !== null) log(`timeline: ${timelineOf(ctx, start, end)}; highest RSS sample at +${sampler.peakAtMs} ms`);
   return {
     wallMs: end - start,
     inNodeRedMs: (body.t1 ?? NaN) - (body.t0 ?? NaN),

@@ -35,6 +35,9 @@ export function cpuSeconds(pid: number): number {
 export class RssSampler {
   private timer: NodeJS.Timeout | null = null;
   private maxRss = 0;
+  private readonly started = Date.now();
+  /** ms after start when the highest VmRSS sample was taken (where in the sync the peak is). */
+  peakAtMs = 0;
   readonly baseRss: number;
   readonly peakReset: boolean;
 
@@ -47,7 +50,11 @@ export class RssSampler {
     this.maxRss = this.baseRss;
     this.timer = setInterval(() => {
       try {
-        this.maxRss = Math.max(this.maxRss, memKb(pid).rss);
+        const rss = memKb(pid).rss;
+        if (rss > this.maxRss) {
+          this.maxRss = rss;
+          this.peakAtMs = Date.now() - this.started;
+        }
       } catch {
         /* process gone */
       }

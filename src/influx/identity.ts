@@ -46,6 +46,10 @@ export function seriesKey(measurement: string, tags: Tags): string {
   return k;
 }
 
+function entryJSON(id: string, e: IndexEntry): IndexJSON["entries"][number] {
+  return e.r ? [id, e.s, e.ts, e.h, 1] : [id, e.s, e.ts, e.h];
+}
+
 export class TransactionIndex {
   private readonly seriesList: Series[] = [];
   private readonly seriesIds = new Map<string, number>();
@@ -182,8 +186,8 @@ export class TransactionIndex {
 
   toJSON(): IndexJSON {
     const entries: IndexJSON["entries"] = [];
-    for (const [id, e] of this.entries) entries.push(e.r ? [id, e.s, e.ts, e.h, 1] : [id, e.s, e.ts, e.h]);
-    return { series: this.seriesList.map((s) => [s.measurement, s.tags]), entries };
+    for (const [id, e] of this.entries) entries.push(entryJSON(id, e));
+    return { series: this.seriesJSON(), entries };
   }
 
   /**
@@ -199,11 +203,15 @@ export class TransactionIndex {
       chunk = [];
     };
     for (const [id, e] of this.entries) {
-      chunk.push(e.r ? [id, e.s, e.ts, e.h, 1] : [id, e.s, e.ts, e.h]);
+      chunk.push(entryJSON(id, e));
       if (chunk.length === 1000) flush();
     }
     flush();
-    return `{"series":${JSON.stringify(this.seriesList.map((x) => [x.measurement, x.tags]))},"entries":[${out.join(",")}]}`;
+    return `{"series":${JSON.stringify(this.seriesJSON())},"entries":[${out.join(",")}]}`;
+  }
+
+  private seriesJSON(): IndexJSON["series"] {
+    return this.seriesList.map((s) => [s.measurement, s.tags]);
   }
 
   /** Rebuilds an index from its JSON form; throws on anything malformed (the caller resyncs). */

@@ -79,6 +79,17 @@ function hhmm(d: Date): string {
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
 }
 
+/**
+ * False only when output 2 is known to have no wire (the usual InfluxDB-only flow): then no events
+ * are built at all. A definition without wires for it (e.g. a hand-written test flow) counts as
+ * wired: sending to nobody is harmless, dropping events is not.
+ */
+function eventsOutputWired(wires: unknown): boolean {
+  if (!Array.isArray(wires) || wires.length < 2) return true;
+  const second: unknown = wires[1];
+  return Array.isArray(second) && second.length > 0;
+}
+
 function settingsFrom(def: PlaidTransactionsDef, eventsWired: boolean): EngineSettings {
   const batch = Number(def.batchSize);
   return {
@@ -104,9 +115,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
   function PlaidTransactions(this: Node, def: PlaidTransactionsDef) {
     RED.nodes.createNode(this, def);
     const node = this; // eslint-disable-line @typescript-eslint/no-this-alias -- Node-RED constructor style
-    // Output 2 unwired (the usual InfluxDB-only flow): no events are built at all.
-    const wires = (def as { wires?: unknown[][] }).wires;
-    const settings = settingsFrom(def, !Array.isArray(wires) || wires.length < 2 || (Array.isArray(wires[1]) && wires[1].length > 0));
+    const settings = settingsFrom(def, eventsOutputWired((def as { wires?: unknown }).wires));
     const linkNode = (def.link ? RED.nodes.getNode(def.link) : null) as PlaidLinkNode | null;
     const userDir = (RED.settings as { userDir?: string }).userDir || path.join(os.homedir(), ".node-red");
     let warnedForeign = false;

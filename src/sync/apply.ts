@@ -77,29 +77,28 @@ export class ChangeApplier {
 
   upsert(t: Transaction, as: "added" | "modified"): Applied {
     const id = t.transaction_id;
-    const known = this.index.get(id);
+    const prev = this.index.get(id);
     if (t.pending && !this.opts.includePending) {
       // Excluded: if it was written before (settings changed), cancel it quietly.
-      if (!known || known.r) return { points: [], kind: null };
+      if (!prev || prev.r) return { points: [], kind: null };
       this.index.delete(id); // forgotten, not removed: turning includePending back on brings it back
-      return { points: [{ key: identityKey(known.s, known.ts), point: tombstonePoint(this.index.series(known.s), known.ts, id) }], kind: null };
+      return { points: [{ key: identityKey(prev.s, prev.ts), point: tombstonePoint(this.index.series(prev.s), prev.ts, id) }], kind: null };
     }
-    if (known?.r) {
+    if (prev?.r) {
       // Removed for good (ids are never reused): this is a replay of its history.
       return { points: [], kind: null };
     }
-    if (this.deferred && known) {
+    if (this.deferred && prev) {
       // Resync: a replayed history can show an older version first. Writing it would put stale
       // data in the database if the sync then failed; keep only the latest and decide at the end.
-      if (known.h !== transactionHash(t)) {
+      if (prev.h !== transactionHash(t)) {
         this.deferred.set(id, t);
         return { points: [], kind: null };
       }
       this.deferred.delete(id); // its latest version is the one we know
     }
     const s = this.seriesOf(t);
-    const ts = this.index.place(id, s, this.days.get(t.date), known);
-    const prev = known;
+    const ts = this.index.place(id, s, this.days.get(t.date), prev);
     const points: KeyedPoint[] = [];
     if (prev && (prev.s !== s || prev.ts !== ts)) {
       points.push({ key: identityKey(prev.s, prev.ts), point: tombstonePoint(this.index.series(prev.s), prev.ts, id) });

@@ -48,7 +48,7 @@ export interface EngineSettings {
   lineProtocol?: boolean;
   /**
    * Build and send per-transaction events (default true). The node turns this off when its
-   * events output is not wired: a first sync of 50 000 transactions spent ~0.3 s of CPU and a
+   * events output is not wired: a first sync of 50 000 transactions spent ~0.6 s of CPU and a
    * good part of its garbage on events nobody received (bench/README.md). Nothing is journaled
    * for them either, so wiring the output later starts with the changes after that deploy.
    */

@@ -8,15 +8,12 @@
  *   npx tsx bench/engine-only.ts [--transactions 50000] [--runs 3] [--events] [--write-ms 100]
  */
 import { spawn, type ChildProcess } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { PerformanceObserver } from "perf_hooks";
-import type { PlaidApi, Products } from "plaid";
-import { createPlaidClient } from "../src/plaid/client";
 import { SIM_CLIENT_ID, SIM_SECRET } from "../src/simulator";
-import { SyncEngine } from "../src/sync/engine";
 import { freePort } from "../test/support/ports";
+import { linkSandboxItem, simulatorClient, volumeUserPassword } from "../test/support/simulator";
+import { engineFirstSync, flagValue as arg } from "./lib/engine-sync";
 import { median } from "./lib/stats";
 
 interface Figures {
@@ -30,24 +27,9 @@ interface Figures {
 
 const REPO = path.resolve(__dirname, "..");
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-async function linkItem(client: PlaidApi, transactions: number): Promise<string> {
-  const created = await client.sandboxPublicTokenCreate({
-    institution_id: "ins_109508",
-    initial_products: ["transactions" as Products],
-    options: { override_username: "user_custom", override_password: JSON.stringify({ override_accounts: [], simulator: { seed: 1, transactions } }) },
-  });
-  const ex = await client.itemPublicTokenExchange({ public_token: created.data.public_token });
-  return ex.data.access_token;
-}
-
 /** Child: one measured sync, figures as JSON on stdout. */
 async function child(mode: string, url: string, token: string, events: boolean, writeMs: number): Promise<void> {
-  const client = createPlaidClient({ basePath: url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET, timeoutMs: 120_000 });
+  const client = simulatorClient({ url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET }, { timeoutMs: 120_000 });
   let gcMs = 0;
   let gcCount = 0;
   const obs = new PerformanceObserver((list) => {
@@ -77,26 +59,7 @@ async function child(mode: string, url: string, token: string, events: boolean, 
       if (!data.has_more) break;
     }
   } else {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-engine-bench-"));
-    let engine: SyncEngine | null = null;
-    const done = new Promise<void>((resolve, reject) => {
-      engine = new SyncEngine({
-        nodeId: "bench",
-        stateDir,
-        settings: { measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "confirm", events },
-        getClient: async () => client,
-        getAccessToken: () => token,
-        getItem: () => ({ itemId: "", institutionId: "ins_109508", institutionName: "First Platypus Bank", accounts: [] }),
-        sink: {
-          points: (m) => setTimeout(() => engine!.confirm(m.plaid.syncId, m.plaid.part), writeMs),
-          event: () => undefined,
-        },
-        hooks: { warn: () => undefined, onCommitted: () => resolve(), onConfirmFailed: (_id, why) => reject(new Error(why)) },
-      });
-    });
-    await (engine as unknown as SyncEngine).trigger();
-    await done;
-    fs.rmSync(stateDir, { recursive: true, force: true });
+    await engineFirstSync(client, token, { events, confirmDelayMs: writeMs });
   }
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
@@ -138,8 +101,8 @@ async function main(): Promise<void> {
   try {
     await new Promise<void>((resolve) => sim.stdout!.on("data", (d: Buffer) => /listening/.test(d.toString()) && resolve()));
     const url = `http://127.0.0.1:${port}`;
-    const client = createPlaidClient({ basePath: url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET, timeoutMs: 120_000 });
-    const token = await linkItem(client, n);
+    const client = simulatorClient({ url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET }, { timeoutMs: 120_000 });
+    const token = (await linkSandboxItem(client, { username: "user_custom", password: volumeUserPassword(n) })).accessToken;
     const extra = process.argv.includes("--events") ? ["--events"] : [];
     const results: Record<string, Figures[]> = { client: [], engine: [] };
     for (let i = 0; i < runs; i++) {

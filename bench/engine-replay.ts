@@ -6,65 +6,27 @@
  *
  *   npx tsx bench/engine-replay.ts [--transactions 50000] [--runs 7] [--events]
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import type { PlaidApi, Products, TransactionsSyncResponse } from "plaid";
-import { createPlaidClient } from "../src/plaid/client";
-import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../src/simulator";
-import { SyncEngine } from "../src/sync/engine";
+import type { PlaidApi, TransactionsSyncResponse } from "plaid";
+import { linkSandboxItem, simulatorClient, startTestSimulator, syncAll, volumeUserPassword } from "../test/support/simulator";
+import { engineFirstSync, flagValue as arg } from "./lib/engine-sync";
 import { median } from "./lib/stats";
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
+/** The pages of a first sync of an n-transaction Item, as the JSON text the client receives. */
 async function pagesOf(n: number): Promise<string[]> {
-  const sim = await startSimulator({ host: "127.0.0.1", port: 0, log: () => undefined });
+  const sim = await startTestSimulator();
   try {
-    const client = createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET, timeoutMs: 120_000 });
-    const created = await client.sandboxPublicTokenCreate({
-      institution_id: "ins_109508",
-      initial_products: ["transactions" as Products],
-      options: { override_username: "user_custom", override_password: JSON.stringify({ override_accounts: [], simulator: { seed: 1, transactions: n } }) },
-    });
-    const token = (await client.itemPublicTokenExchange({ public_token: created.data.public_token })).data.access_token;
-    const pages: string[] = [];
-    let cursor: string | undefined;
-    for (;;) {
-      const { data } = await client.transactionsSync({ access_token: token, count: 500, ...(cursor ? { cursor } : {}) });
-      pages.push(JSON.stringify(data));
-      cursor = data.next_cursor;
-      if (!data.has_more) return pages;
-    }
+    const client = simulatorClient(sim, { timeoutMs: 120_000 });
+    const { accessToken } = await linkSandboxItem(client, { username: "user_custom", password: volumeUserPassword(n) });
+    return (await syncAll(client, accessToken)).pages.map((p) => JSON.stringify(p));
   } finally {
     await sim.close();
   }
 }
 
-async function engineRun(pages: string[], events: boolean): Promise<void> {
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-replay-"));
+/** A client whose /transactions/sync answers with the next page, parsed as the client would. */
+function replayClient(pages: string[]): PlaidApi {
   let i = 0;
-  const client = {
-    transactionsSync: async () => ({ data: JSON.parse(pages[i++]) as TransactionsSyncResponse }),
-  } as unknown as PlaidApi;
-  let engine!: SyncEngine;
-  const committed = new Promise<void>((resolve, reject) => {
-    engine = new SyncEngine({
-      nodeId: "replay",
-      stateDir,
-      settings: { measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "confirm", events },
-      getClient: async () => client,
-      getAccessToken: () => "access-replay",
-      getItem: () => ({ itemId: "", institutionId: "ins_109508", institutionName: "First Platypus Bank", accounts: [] }),
-      sink: { points: (m) => setImmediate(() => engine.confirm(m.plaid.syncId, m.plaid.part)), event: () => undefined },
-      hooks: { warn: () => undefined, onCommitted: () => resolve(), onConfirmFailed: (_id, why) => reject(new Error(why)) },
-    });
-  });
-  await engine.trigger();
-  await committed;
-  fs.rmSync(stateDir, { recursive: true, force: true });
+  return { transactionsSync: async () => ({ data: JSON.parse(pages[i++]) as TransactionsSyncResponse }) } as unknown as PlaidApi;
 }
 
 async function main(): Promise<void> {
@@ -80,7 +42,7 @@ async function main(): Promise<void> {
     let d = process.cpuUsage(t);
     parse.push((d.user + d.system) / 1000);
     t = process.cpuUsage();
-    await engineRun(pages, events);
+    await engineFirstSync(replayClient(pages), "access-replay", { events, confirmDelayMs: 0 });
     d = process.cpuUsage(t);
     engine.push((d.user + d.system) / 1000);
   }

@@ -81,8 +81,17 @@ async function openEditor(page: Page, red: NodeRed): Promise<void> {
 async function openLinkDialog(page: Page, add = false): Promise<void> {
   await page.locator("#red-ui-workspace-chart g.red-ui-flow-node-group").first().dblclick();
   await page.waitForSelector("#node-input-link");
-  await page.click(add ? "#node-input-btn-link-add" : "#node-input-btn-link-edit");
-  await page.waitForSelector("#node-config-plaid-link-add", { state: "attached" });
+  // The edit tray slides in and binds its config-node buttons as it opens; on a loaded machine a
+  // click can land before that (seen once in CI on Node-RED 5), so click again until the dialog is there.
+  for (let attempt = 1; ; attempt++) {
+    await page.click(add ? "#node-input-btn-link-add" : "#node-input-btn-link-edit");
+    try {
+      await page.waitForSelector("#node-config-plaid-link-add", { state: "attached", timeout: 10000 });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
 }
 
 async function closeDialogs(page: Page): Promise<void> {

@@ -11,7 +11,8 @@
  *   - no-op syncs (nothing changed): time and Plaid calls.
  * Prints a table of medians and, last, `ratio=<x> rss_mb=<y> noop_ms=<z>` for the largest size.
  *
- * Options: --sizes 5000,20000,50000  --runs 5  --noop 5  --commit confirm|send  --batch 5000
+ * Options: --sizes 5000,20000,50000  --runs 5  --noop 5  --commit confirm|send
+ *          --batch N (the node's Batch size; default: the node's own default, DEFAULT_BATCH_SIZE)
  *          --no-build (use the repo's nodes/ + dist/ from `npm run build`)
  *          --pkg DIR (use a package dir built before, e.g. patched for an experiment)
  *          --node-flags "..." (extra node flags for Node-RED, e.g. --max-old-space-size=256 as on a Pi)
@@ -27,6 +28,7 @@ import { spawn, type ChildProcess } from "child_process";
 import type { PlaidApi, Products } from "plaid";
 import { createPlaidClient } from "../src/plaid/client";
 import { SIM_CLIENT_ID, SIM_SECRET } from "../src/simulator";
+import { DEFAULT_BATCH_SIZE } from "../src/sync/parts";
 import { startInfluxd, type Influxd } from "../test/support/influxd";
 import { startNodeRed, startSink, type MessageSink, type NodeRed, type SinkMessage } from "../test/support/nodered";
 import { freePort, sleep, stopChild, trackChild, waitFor } from "../test/support/ports";
@@ -53,7 +55,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { sizes: [5000, 20000, 50000], runs: 5, noop: 5, commit: "confirm", batch: 5000, build: true, cpuProf: false, heapProf: false, json: null, timeline: false, pkg: null, nodeFlags: [] };
+  const a: Args = { sizes: [5000, 20000, 50000], runs: 5, noop: 5, commit: "confirm", batch: DEFAULT_BATCH_SIZE, build: true, cpuProf: false, heapProf: false, json: null, timeline: false, pkg: null, nodeFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const val = (): string => {

@@ -10,6 +10,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
 import { PlaidRequestError, toPlaidError, type PlaidSyncError } from "../plaid/errors";
 import { describe, needsLogin } from "../sync/advice";
 import { engineError, SyncEngine, type CommitMode, type EngineSettings, type SyncSummary } from "../sync/engine";
+import { DEFAULT_BATCH_SIZE } from "../sync/parts";
 import { isValidTimezone } from "../influx/time";
 import type { RetryOptions } from "../plaid/retry";
 import type { PlaidLinkNode } from "./types";
@@ -98,7 +99,7 @@ function settingsFrom(def: PlaidTransactionsDef, eventsWired: boolean): EngineSe
     includePending: bool(def.includePending, true),
     invertAmounts: bool(def.invertAmounts, false),
     timezone: String(def.timezone ?? "").trim(),
-    batchSize: Number.isInteger(batch) && batch >= 1 ? batch : 5000,
+    batchSize: Number.isInteger(batch) && batch >= 1 ? batch : DEFAULT_BATCH_SIZE,
     commit: (def.commit === "confirm" ? "confirm" : "send") as CommitMode,
     lineProtocol: bool(def.lineProtocol, false),
     events: eventsWired,

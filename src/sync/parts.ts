@@ -9,6 +9,15 @@ import type { InfluxPoint } from "../influx/points";
 import { toLineProtocol } from "../influx/points";
 import type { KeyedPoint } from "./apply";
 
+/**
+ * Points per output-1 message when the node has no Batch size. InfluxDB writes fastest in
+ * batches of 5 000, but node-red-contrib-influxdb formats a whole message in one go and Node-RED
+ * deep-clones it for a Complete node, so a big part makes garbage that outlives young-generation
+ * GC: on a 50 000-transaction first sync, parts of 5 000 raised Node-RED's RSS by ~160 MB, parts
+ * of 1 000 by ~125 MB, at the same or better wall time (bench/README.md, item 12).
+ */
+export const DEFAULT_BATCH_SIZE = 1000;
+
 export interface PartMeta<S> {
   syncId: string;
   part: number;

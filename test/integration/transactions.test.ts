@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import type { PlaidApi } from "plaid";
 import type { InfluxPoint } from "../../src/influx/points";
+import { DEFAULT_BATCH_SIZE } from "../../src/sync/parts";
 import { nodeRedRuntimePath } from "../support/red";
 import { linkSandboxItem, plaidTruth, simulatorClient, startTestSimulator, volumeUserPassword, type Simulator } from "../support/simulator";
 
@@ -144,7 +145,8 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
   interface FlowOpts {
     commit?: "send" | "confirm";
     withCompleteNode?: boolean;
-    batchSize?: number;
+    /** null: the property is left out of the flow, as in a hand-written or older flow. */
+    batchSize?: number | null;
     lineProtocol?: boolean;
     /** false: output 2 has no wire (the usual InfluxDB-only flow). */
     eventsWired?: boolean;
@@ -174,7 +176,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
         includePending: true,
         invertAmounts: false,
         timezone: "",
-        batchSize: o.batchSize ?? 5000,
+        ...(o.batchSize === null ? {} : { batchSize: o.batchSize ?? 5000 }),
         commit: o.commit ?? "send",
         lineProtocol: o.lineProtocol ?? false,
         // In confirm mode the points pass a stand-in for the InfluxDB node (a change node, which
@@ -307,6 +309,19 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     await sync(node);
     assert.ok(points.length > 0);
     for (const m of points) assert.strictEqual(m.lineProtocol, undefined);
+  });
+
+  it("no Batch size in the flow: parts of DEFAULT_BATCH_SIZE (1000) points, and every transaction arrives once", async () => {
+    item = await linkSandboxItem(client, { username: "user_custom", password: volumeUserPassword(2500, 7) });
+    const node = await load({ batchSize: null, eventsWired: false });
+    await sync(node);
+    const sizes = points.map((m) => (m.payload as InfluxPoint[]).length);
+    const truth = await plaidTruth(client, item.accessToken);
+    // 2 500 transactions + one balance point per account: two full parts, then the rest.
+    assert.deepStrictEqual(sizes.slice(0, 2), [DEFAULT_BATCH_SIZE, DEFAULT_BATCH_SIZE]);
+    assert.ok(sizes.every((n) => n >= 1 && n <= DEFAULT_BATCH_SIZE), `part sizes ${sizes.join(", ")}`);
+    assert.strictEqual(sizes.reduce((a, b) => a + b, 0), db.points.size, "no point sent twice");
+    assertMatches(db, truth, "default batch size");
   });
 
   it("output 2 not wired: the same points and counts, and no events are built (summary.events 0); wired: one per change", async () => {

@@ -5,12 +5,13 @@
  * Prints wall time, CPU, GC time and heap/RSS growth per mode, so a change to the engine or the
  * point model can be judged in seconds, without the noise of the full bench.
  *
- *   npx tsx bench/engine-only.ts [--transactions 50000] [--runs 3] [--events] [--write-ms 100]
+ *   npx tsx bench/engine-only.ts [--transactions 50000] [--runs 3] [--events] [--write-ms 100] [--batch N]
  */
 import { spawn, type ChildProcess } from "child_process";
 import * as path from "path";
 import { PerformanceObserver } from "perf_hooks";
 import { SIM_CLIENT_ID, SIM_SECRET } from "../src/simulator";
+import { DEFAULT_BATCH_SIZE } from "../src/sync/parts";
 import { freePort } from "../test/support/ports";
 import { linkSandboxItem, simulatorClient, volumeUserPassword } from "../test/support/simulator";
 import { engineFirstSync, flagValue as arg } from "./lib/engine-sync";
@@ -28,7 +29,7 @@ interface Figures {
 const REPO = path.resolve(__dirname, "..");
 
 /** Child: one measured sync, figures as JSON on stdout. */
-async function child(mode: string, url: string, token: string, events: boolean, writeMs: number): Promise<void> {
+async function child(mode: string, url: string, token: string, events: boolean, writeMs: number, batchSize: number | undefined): Promise<void> {
   const client = simulatorClient({ url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET }, { timeoutMs: 120_000 });
   let gcMs = 0;
   let gcCount = 0;
@@ -59,7 +60,7 @@ async function child(mode: string, url: string, token: string, events: boolean, 
       if (!data.has_more) break;
     }
   } else {
-    await engineFirstSync(client, token, { events, confirmDelayMs: writeMs });
+    await engineFirstSync(client, token, { events, confirmDelayMs: writeMs, batchSize });
   }
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
@@ -88,7 +89,8 @@ function run(cmd: string, args: string[]): Promise<string> {
 
 async function main(): Promise<void> {
   if (process.argv.includes("--child")) {
-    await child(arg("--mode", "client"), arg("--url", ""), arg("--token", ""), process.argv.includes("--events"), Number(arg("--write-ms", "100")));
+    const batch = arg("--batch", "");
+    await child(arg("--mode", "client"), arg("--url", ""), arg("--token", ""), process.argv.includes("--events"), Number(arg("--write-ms", "100")), batch ? Number(batch) : undefined);
     return;
   }
   const n = Number(arg("--transactions", "50000"));
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     const url = `http://127.0.0.1:${port}`;
     const client = simulatorClient({ url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET }, { timeoutMs: 120_000 });
     const token = (await linkSandboxItem(client, { username: "user_custom", password: volumeUserPassword(n) })).accessToken;
-    const extra = process.argv.includes("--events") ? ["--events"] : [];
+    const extra = [...(process.argv.includes("--events") ? ["--events"] : []), ...(arg("--batch", "") ? ["--batch", arg("--batch", "")] : [])];
     const results: Record<string, Figures[]> = { client: [], engine: [] };
     for (let i = 0; i < runs; i++) {
       for (const mode of ["client", "engine"]) {
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
         results[mode].push(JSON.parse(out.trim().split("\n").pop()!) as Figures);
       }
     }
-    console.log(`${n} transactions, medians of ${runs}${extra.length ? ", events on" : ""}`);
+    console.log(`${n} transactions, medians of ${runs}${process.argv.includes("--events") ? ", events on" : ""}, batch size ${arg("--batch", String(DEFAULT_BATCH_SIZE))}`);
     console.log("mode     wall ms  cpu ms  gc ms  gcs  heap +MB  rss +MB");
     for (const mode of ["client", "engine"]) {
       const r = results[mode];

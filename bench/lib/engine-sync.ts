@@ -9,8 +9,9 @@ import * as os from "os";
 import * as path from "path";
 import type { PlaidApi } from "plaid";
 import { SyncEngine } from "../../src/sync/engine";
+import { DEFAULT_BATCH_SIZE } from "../../src/sync/parts";
 
-export async function engineFirstSync(client: PlaidApi, accessToken: string, opts: { events: boolean; confirmDelayMs: number }): Promise<void> {
+export async function engineFirstSync(client: PlaidApi, accessToken: string, opts: { events: boolean; confirmDelayMs: number; batchSize?: number }): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-engine-bench-"));
   try {
     let engine!: SyncEngine;
@@ -18,7 +19,7 @@ export async function engineFirstSync(client: PlaidApi, accessToken: string, opt
       engine = new SyncEngine({
         nodeId: "bench",
         stateDir,
-        settings: { measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "confirm", events: opts.events },
+        settings: { measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE, commit: "confirm", events: opts.events },
         getClient: async () => client,
         getAccessToken: () => accessToken,
         getItem: () => ({ itemId: "", institutionId: "ins_109508", institutionName: "First Platypus Bank", accounts: [] }),

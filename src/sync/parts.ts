@@ -11,10 +11,11 @@ import type { KeyedPoint } from "./apply";
 
 /**
  * Points per output-1 message when the node has no Batch size. InfluxDB writes fastest in
- * batches of 5 000, but node-red-contrib-influxdb formats a whole message in one go and Node-RED
- * deep-clones it for a Complete node, so a big part makes garbage that outlives young-generation
- * GC: on a 50 000-transaction first sync, parts of 5 000 raised Node-RED's RSS by ~160 MB, parts
- * of 1 000 by ~125 MB, at the same or better wall time (bench/README.md, item 12).
+ * batches of 5 000, but node-red-contrib-influxdb turns a whole message into one request body in
+ * a single synchronous pass, and what that leaves behind grows with the message: on a
+ * 50 000-transaction first sync, parts of 5 000 raised Node-RED's RSS by ~160 MB, parts of 1 000
+ * by ~125 MB, at the same wall time. Our engine's own memory barely depends on the part size, and
+ * the Complete node's copy is not what makes the difference (bench/README.md, item 12).
  */
 export const DEFAULT_BATCH_SIZE = 1000;
 

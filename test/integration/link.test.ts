@@ -14,23 +14,13 @@ import type { Simulator } from "../../src/simulator";
 import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
 import { createPlaidClient } from "../../src/plaid/client";
 import { stopDemoSimulator } from "../../src/link/demo";
-import { nodeRedRuntimePath } from "../support/red";
+import { nodeRedTestHelper } from "../support/red";
 import type { PlaidConfigNode, PlaidLinkNode } from "../../src/nodes/types";
 
 const plaidConfig = require("../../src/nodes/plaid-config");
 const plaidLink = require("../../src/nodes/plaid-link");
 
-// No type declarations ship with the helper: the few calls used here are typed below.
-const helper = require("node-red-node-test-helper") as {
-  init(runtimePath: string): void;
-  settings(s: Record<string, unknown>): void;
-  startServer(): Promise<void>;
-  stopServer(): Promise<void>;
-  load(nodes: unknown[], flow: unknown[], creds?: Record<string, unknown>): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): unknown;
-};
-helper.init(nodeRedRuntimePath());
+const helper = nodeRedTestHelper();
 
 type Resp = { status: number; body: Record<string, unknown>; text: string; headers: Record<string, string> };
 
@@ -158,7 +148,7 @@ describe("link: admin routes in the Node-RED runtime", function () {
       { id: "d", type: "plaid-config", environment: "custom", basePath: sim.url },
       { id: "e", type: "plaid-config", environment: "demo" },
     ], { a: { clientId: "id" }, b: { secret: "s" }, d: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET } });
-    const n = (id: string) => helper.getNode(id) as unknown as PlaidConfigNode;
+    const n = (id: string) => helper.getNode<PlaidConfigNode>(id);
     assert.strictEqual(n("a").problem(), "plaid-config.errors.missing-secret");
     assert.strictEqual(n("b").problem(), "plaid-config.errors.missing-client-id");
     assert.strictEqual(n("c").problem(), "plaid-config.errors.missing-base-path");
@@ -199,7 +189,7 @@ describe("link: admin routes in the Node-RED runtime", function () {
     const token = h.credentials.get("l1")?.accessToken as string;
     assert.match(token, /^access-/);
 
-    const link = helper.getNode("l1") as unknown as PlaidLinkNode;
+    const link = helper.getNode<PlaidLinkNode>("l1");
     assert.strictEqual(link.getAccessToken(), token, "read fresh from the credential store");
     assert.strictEqual(link.itemId, done.body.itemId);
     assert.strictEqual(link.institutionName, "First Platypus Bank");
@@ -294,7 +284,7 @@ describe("link: admin routes in the Node-RED runtime", function () {
     assert.strictEqual(health.body.error, null);
 
     // createRelinkUrl: absolute, from publicBaseUrl, a working update-mode page.
-    const link = helper.getNode("l1") as unknown as PlaidLinkNode;
+    const link = helper.getNode<PlaidLinkNode>("l1");
     const url = await link.createRelinkUrl();
     const base = link.configNode()!.publicBaseUrl();
     assert.ok(url.startsWith(`${base}/plaid-sync/link/`), url);
@@ -324,7 +314,7 @@ describe("link: admin routes in the Node-RED runtime", function () {
     // "Restart before Deploy": the runtime comes back with the deployed credentials, which lack the token.
     await helper.unload();
     await loadCustom();
-    const link = helper.getNode("l1") as unknown as PlaidLinkNode;
+    const link = helper.getNode<PlaidLinkNode>("l1");
     await waitUntil(() => h.credentials.get("l1")?.accessToken === token);
     assert.strictEqual(link.getAccessToken(), token);
     assert.strictEqual(link.institutionName, "First Platypus Bank", "adopted with its Item details");
@@ -355,7 +345,7 @@ describe("link: admin routes in the Node-RED runtime", function () {
     const proxied = await proxiedStandInLink(tok.body.link_token as string);
     const done = await call("post", `/plaid-sync/link/${s.body.session}/complete`, proxied);
     assert.strictEqual(done.status, 200, done.text);
-    const link = helper.getNode("l1") as unknown as PlaidLinkNode;
+    const link = helper.getNode<PlaidLinkNode>("l1");
     const res = await (await link.configNode()!.getClient()).accountsGet({ access_token: link.getAccessToken()! });
     assert.ok(res.data.accounts.length > 0);
   });

@@ -11,7 +11,7 @@ import * as path from "path";
 import type { PlaidApi } from "plaid";
 import type { InfluxPoint } from "../../src/influx/points";
 import { DEFAULT_BATCH_SIZE } from "../../src/sync/parts";
-import { nodeRedRuntimePath } from "../support/red";
+import { nodeRedRuntimePath, nodeRedTestHelper } from "../support/red";
 import { linkSandboxItem, plaidTruth, simulatorClient, startTestSimulator, volumeUserPassword, type Simulator } from "../support/simulator";
 
 const plaidConfig = require("../../src/nodes/plaid-config");
@@ -25,17 +25,7 @@ interface TestNode extends NodeJS.EventEmitter {
   status: { args?: unknown[][]; getCalls?: () => Array<{ args: unknown[] }> };
   id: string;
 }
-const helper = require("node-red-node-test-helper") as {
-  init(runtimePath: string): void;
-  settings(s: Record<string, unknown>): void;
-  startServer(): Promise<void>;
-  stopServer(): Promise<void>;
-  load(nodes: unknown[], flow: unknown[], creds?: Record<string, unknown>): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): TestNode;
-  log(): { args: unknown[][] };
-};
-helper.init(nodeRedRuntimePath());
+const helper = nodeRedTestHelper();
 
 const SECRET = "integration-plaid-secret-4f9c2b7e";
 const CLIENT_ID = "integration-client-id";
@@ -201,14 +191,14 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
       c1: { clientId: CLIENT_ID, secret: SECRET },
       l1: { accessToken: item.accessToken },
     });
-    helper.getNode("out1").on("input", (m: Msg) => {
+    helper.getNode<TestNode>("out1").on("input", (m: Msg) => {
       points.push(m);
       db.write(m.payload as InfluxPoint[]);
     });
-    helper.getNode("out2").on("input", (m: Msg) => void events.push(m));
-    helper.getNode("caught").on("input", (m: Msg) => void caught.push(m));
-    if (o.commit === "confirm") helper.getNode("acks").on("input", (m: Msg) => void acks.push(m));
-    return helper.getNode("t1");
+    helper.getNode<TestNode>("out2").on("input", (m: Msg) => void events.push(m));
+    helper.getNode<TestNode>("caught").on("input", (m: Msg) => void caught.push(m));
+    if (o.commit === "confirm") helper.getNode<TestNode>("acks").on("input", (m: Msg) => void acks.push(m));
+    return helper.getNode<TestNode>("t1");
   }
 
   /** Sends a trigger and waits for the sync it starts (or joins) to end: its last part or a caught error. */
@@ -229,7 +219,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
   function assertNoSecret(): void {
     const everything = JSON.stringify([points, events, caught, acks]);
     const logs = JSON.stringify(helper.log().args);
-    const statuses = JSON.stringify(statusTexts(helper.getNode("t1")));
+    const statuses = JSON.stringify(statusTexts(helper.getNode<TestNode>("t1")));
     for (const needle of [SECRET, item.accessToken]) {
       assert.ok(!everything.includes(needle), "secret in a message");
       assert.ok(!logs.includes(needle), "secret in a log line");

@@ -18,3 +18,23 @@ export function nodeRedVersion(): string {
   const home = process.env.NODE_RED_HOME ?? path.dirname(require.resolve("node-red/package.json"));
   return (JSON.parse(fs.readFileSync(path.join(home, "package.json"), "utf8")) as { version: string }).version;
 }
+
+/**
+ * node-red-node-test-helper, started on nodeRedRuntimePath(). No type declarations ship with the
+ * helper: the calls the integration tests use are typed here, `getNode` as the caller's node type.
+ */
+export interface TestHelper {
+  settings(s: Record<string, unknown>): void;
+  startServer(): Promise<void>;
+  stopServer(): Promise<void>;
+  load(nodes: unknown[], flow: unknown[], creds?: Record<string, unknown>): Promise<void>;
+  unload(): Promise<void>;
+  getNode<T = unknown>(id: string): T;
+  log(): { args: unknown[][] };
+}
+
+export function nodeRedTestHelper(): TestHelper {
+  const helper = require("node-red-node-test-helper") as TestHelper & { init(runtimePath: string): void };
+  helper.init(nodeRedRuntimePath());
+  return helper;
+}

@@ -26,6 +26,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawn, type ChildProcess } from "child_process";
 import type { PlaidApi, Products } from "plaid";
+import { readOptions } from "../src/cli/options";
 import { createPlaidClient } from "../src/plaid/client";
 import { SIM_CLIENT_ID, SIM_SECRET } from "../src/simulator";
 import { DEFAULT_BATCH_SIZE } from "../src/sync/parts";
@@ -56,13 +57,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { sizes: [5000, 20000, 50000], runs: 5, noop: 5, commit: "confirm", batch: DEFAULT_BATCH_SIZE, build: true, cpuProf: false, heapProf: false, json: null, timeline: false, pkg: null, nodeFlags: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  readOptions(argv, () => fs.readFileSync(__filename, "utf8").split("*/")[0] + "*/", (flag, val) => {
     if (flag === "--sizes") a.sizes = val().split(",").map((s) => Number(s.trim()));
     else if (flag === "--runs") a.runs = Number(val());
     else if (flag === "--noop") a.noop = Number(val());
@@ -75,11 +70,9 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--timeline") a.timeline = true;
     else if (flag === "--pkg") a.pkg = path.resolve(val());
     else if (flag === "--node-flags") a.nodeFlags.push(...val().split(/\s+/).filter(Boolean));
-    else if (flag === "--help" || flag === "-h") {
-      process.stdout.write(fs.readFileSync(__filename, "utf8").split("*/")[0] + "*/\n");
-      process.exit(0);
-    } else throw new Error(`unknown option ${flag}`);
-  }
+    else return false;
+    return true;
+  });
   if (a.sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--sizes: positive integers");
   a.sizes.sort((x, y) => x - y);
   if (!(a.runs >= 1) || !(a.noop >= 1)) throw new Error("--runs and --noop must be ≥ 1");

@@ -2,43 +2,32 @@
  * `npm run simulator -- --port 4599 [--host 127.0.0.1] [--state FILE] [--today YYYY-MM-DD]`
  * Serves the simulated Plaid API until SIGINT/SIGTERM.
  */
+import { readOptions } from "../cli/options";
 import { startSimulator } from "./index";
 
 function parseArgs(argv: string[]): { port: number; host?: string; stateFile?: string; today?: string } {
   const out: { port: number; host?: string; stateFile?: string; today?: string } = { port: 4599 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  readOptions(argv, "usage: npm run simulator -- [--port 4599] [--host 127.0.0.1] [--state FILE] [--today YYYY-MM-DD]", (flag, value) => {
     switch (flag) {
       case "--port": {
         const port = Number(value());
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error("--port must be 0..65535");
         out.port = port;
-        break;
+        return true;
       }
       case "--host":
         out.host = value();
-        break;
+        return true;
       case "--state":
         out.stateFile = value();
-        break;
+        return true;
       case "--today":
         out.today = value();
-        break;
-      case "--help":
-      case "-h":
-        process.stdout.write("usage: npm run simulator -- [--port 4599] [--host 127.0.0.1] [--state FILE] [--today YYYY-MM-DD]\n");
-        process.exit(0);
-        break;
+        return true;
       default:
-        throw new Error(`unknown option ${arg}`);
+        return false;
     }
-  }
+  });
   return out;
 }
 

@@ -4,19 +4,13 @@
  * Exit code 0 when InfluxDB matches Plaid exactly and no event was emitted twice, 1 otherwise.
  * Needs `npm run build` first and influxd (scripts/system-deps.sh influxdb).
  */
+import { readOptions } from "../../src/cli/options";
 import { packageSnapshot } from "../support/package-snapshot";
 import { formatResult, runChaos } from "./chaos";
 
 function parseArgs(argv: string[]): { days: number; seed: number; batchSize?: number; quiet: boolean; checkDaily?: boolean } {
   const out: { days: number; seed: number; batchSize?: number; quiet: boolean; checkDaily?: boolean } = { days: 30, seed: Math.floor(Math.random() * 2 ** 31), quiet: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  readOptions(argv, "usage: npm run chaos -- [--days 30] [--seed N] [--batch 25] [--check-daily] [--quiet]", (flag, value) => {
     const int = (min: number, max: number): number => {
       const n = Number(value());
       if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}`);
@@ -25,28 +19,23 @@ function parseArgs(argv: string[]): { days: number; seed: number; batchSize?: nu
     switch (flag) {
       case "--days":
         out.days = int(1, 3650);
-        break;
+        return true;
       case "--seed":
         out.seed = int(0, 2 ** 31 - 1);
-        break;
+        return true;
       case "--batch":
         out.batchSize = int(1, 5000);
-        break;
+        return true;
       case "--check-daily":
         out.checkDaily = true;
-        break;
+        return true;
       case "--quiet":
         out.quiet = true;
-        break;
-      case "--help":
-      case "-h":
-        process.stdout.write("usage: npm run chaos -- [--days 30] [--seed N] [--batch 25] [--check-daily] [--quiet]\n");
-        process.exit(0);
-        break;
+        return true;
       default:
-        throw new Error(`unknown option ${arg}`);
+        return false;
     }
-  }
+  });
   return out;
 }
 

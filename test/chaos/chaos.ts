@@ -21,11 +21,9 @@ import { startInfluxd, type Influxd } from "../support/influxd";
 import { REPO_ROOT, startNodeRed, startSink, type FlowNode, type MessageSink, type NodeRed, type SinkMessage } from "../support/nodered";
 import { packageNodesDirs } from "../support/package-snapshot";
 import { sleep, waitFor } from "../support/ports";
-import { startTestSimulator, type Simulator } from "../support/simulator";
+import { addFault, clearFaults, startTestSimulator, type FaultBody, type Simulator } from "../support/simulator";
 import {
-  addFault,
   allTransactions,
-  clearFaults,
   compareInflux,
   duplicateEvents,
   linkThroughAdmin,
@@ -33,7 +31,6 @@ import {
   syncFlow,
   syncFlowIds,
   type Comparison,
-  type FaultBody,
   type SimEndpoint,
 } from "../support/sync-flow";
 

@@ -18,8 +18,8 @@ import * as path from "path";
 import { startInfluxd, type Influxd } from "../support/influxd";
 import { startNodeRed, startSink, type FlowNode, type MessageSink, type NodeRed, type RequestOptions } from "../support/nodered";
 import { packageNodesDirs } from "../support/package-snapshot";
-import { startTestSimulator, type Simulator } from "../support/simulator";
-import { addFault, clearFaults, linkThroughAdmin, reporter, simCall, syncFlow, syncFlowIds, type LinkedItem } from "../support/sync-flow";
+import { addFault, clearFaults, startTestSimulator, type Simulator } from "../support/simulator";
+import { linkThroughAdmin, reporter, simCall, syncFlow, syncFlowIds, type LinkedItem } from "../support/sync-flow";
 
 const CLIENT_ID = "leaktest-client-id";
 const SECRET = "LEAKTEST-SECRET-7d3f9a61c2e84b05";

@@ -12,7 +12,7 @@ import type { PlaidApi } from "plaid";
 import type { InfluxPoint } from "../../src/influx/points";
 import { DEFAULT_BATCH_SIZE } from "../../src/sync/parts";
 import { nodeRedRuntimePath, nodeRedTestHelper } from "../support/red";
-import { linkSandboxItem, plaidTruth, simulatorClient, startTestSimulator, volumeUserPassword, type Simulator } from "../support/simulator";
+import { addFault, clearFaults, linkSandboxItem, plaidTruth, simulatorClient, startTestSimulator, volumeUserPassword, type Simulator } from "../support/simulator";
 
 const plaidConfig = require("../../src/nodes/plaid-config");
 const plaidLink = require("../../src/nodes/plaid-link");
@@ -83,11 +83,6 @@ function assertNoRepeats(events: Msg[], label: string): void {
   }
 }
 
-async function fault(sim: Simulator, body: Record<string, unknown>): Promise<void> {
-  const r = await fetch(`${sim.url}/simulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  assert.ok(r.ok, await r.text());
-}
-
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const start = Date.now();
   while (!cond()) {
@@ -126,7 +121,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     acks = [];
   });
   afterEach(async () => {
-    await fetch(`${sim.url}/simulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clear: true }) });
+    await clearFaults(sim);
     await helper.unload();
     await helper.stopServer();
     fs.rmSync(userDir, { recursive: true, force: true });
@@ -371,7 +366,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
   it("restart mid-pagination, a mutation error on page 3, 429s and 500s, a trigger during a sync: exactly the right end state, no repeated events", async () => {
     item = await linkSandboxItem(client, { username: "user_custom", password: volumeUserPassword(1800, 3) });
     // 1) Node-RED stops while page 2 is in flight.
-    await fault(sim, { path: "/transactions/sync", delay_ms: 1500, after: 1, times: 1 });
+    await addFault(sim, { path: "/transactions/sync", delay_ms: 1500, after: 1, times: 1 });
     let node = await load();
     node.receive({ payload: "go" });
     await waitFor(() => events.length >= 500, "page 1's events");
@@ -380,9 +375,9 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     assert.ok(!fs.existsSync(path.join(userDir, "plaid-sync", "state-t1.json")), "nothing committed");
 
     // 2) After the restart: page 3 hits a mutation error, plus rate limits and a 500 on the way.
-    await fault(sim, { path: "/transactions/sync", error: "RATE_LIMIT_EXCEEDED", times: 2 });
-    await fault(sim, { path: "/transactions/sync", error: "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION", after: 2, times: 1 });
-    await fault(sim, { path: "/transactions/sync", status: 500, after: 4, times: 1 });
+    await addFault(sim, { path: "/transactions/sync", error: "RATE_LIMIT_EXCEEDED", times: 2 });
+    await addFault(sim, { path: "/transactions/sync", error: "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION", after: 2, times: 1 });
+    await addFault(sim, { path: "/transactions/sync", status: 500, after: 4, times: 1 });
     node = await load();
     const last = await sync(node);
     const s = last.plaid?.summary as Record<string, number>;
@@ -397,7 +392,7 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     // previous sync has saved its state, or all four would join one follow-up of that one.)
     await waitFor(() => statusTexts(node).slice(-1)[0]?.fill === "green", "the previous sync to commit");
     await client.transactionsRefresh({ access_token: item.accessToken });
-    await fault(sim, { path: "/transactions/sync", delay_ms: 300, times: 1 });
+    await addFault(sim, { path: "/transactions/sync", delay_ms: 300, times: 1 });
     const lastsBefore = points.filter((p) => p.plaid?.last).length;
     for (let i = 0; i < 4; i++) node.receive({ payload: i });
     await waitFor(() => points.filter((p) => p.plaid?.last).length >= lastsBefore + 2, "two syncs");

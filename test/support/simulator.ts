@@ -1,6 +1,7 @@
 /**
  * Helpers for tests that need a Plaid API: a simulator on a free loopback port, an official
- * client pointed at it, and a linked Sandbox Item.
+ * client pointed at it, a linked Sandbox Item, Plaid's truth, injected faults, and a client that
+ * counts its /transactions/sync requests.
  */
 import type { PlaidApi, Products } from "plaid";
 import { createPlaidClient } from "../../src/plaid/client";
@@ -87,4 +88,60 @@ export async function plaidTruth(client: PlaidApi, accessToken: string): Promise
   }
   for (const [k, v] of sums) sums.set(k, Math.round(v * 100));
   return { sums, count: ids.size, ids };
+}
+
+/** A fault for POST /simulator/faults (src/simulator/faults.ts): how the next matching requests fail. */
+export interface FaultBody {
+  path: string;
+  error?: string;
+  status?: number;
+  delay_ms?: number;
+  times?: number;
+  probability?: number;
+  after?: number;
+}
+
+async function postFaults(sim: { url: string }, body: FaultBody | { clear: true }): Promise<void> {
+  const res = await fetch(`${sim.url}/simulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`/simulator/faults: HTTP ${res.status} ${await res.text()}`);
+}
+
+export function addFault(sim: { url: string }, fault: FaultBody): Promise<void> {
+  return postFaults(sim, fault);
+}
+
+export function clearFaults(sim: { url: string }): Promise<void> {
+  return postFaults(sim, { clear: true });
+}
+
+/** /transactions/sync requests made through a countSyncCalls() client. */
+export interface SyncCalls {
+  sync: number;
+  inFlight: number;
+  maxInFlight: number;
+}
+
+/**
+ * The same client, counting into `calls` the /transactions/sync requests started, how many are
+ * in flight and the most that ever were at once (the engine promises one at a time).
+ */
+export function countSyncCalls(client: PlaidApi, calls: SyncCalls): PlaidApi {
+  return new Proxy(client, {
+    get(target, prop, recv) {
+      const v = Reflect.get(target, prop, recv) as unknown;
+      if (prop === "transactionsSync") {
+        return async (...args: unknown[]) => {
+          calls.sync++;
+          calls.inFlight++;
+          calls.maxInFlight = Math.max(calls.maxInFlight, calls.inFlight);
+          try {
+            return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            calls.inFlight--;
+          }
+        };
+      }
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }

@@ -49,24 +49,6 @@ export async function simRequest<T = Record<string, unknown>>(sim: SimEndpoint, 
   return { status: res.status, body: json as T };
 }
 
-export interface FaultBody {
-  path: string;
-  error?: string;
-  status?: number;
-  delay_ms?: number;
-  times?: number;
-  probability?: number;
-  after?: number;
-}
-
-export async function addFault(sim: SimEndpoint, fault: FaultBody): Promise<void> {
-  await simCall(sim, "/simulator/faults", fault as unknown as Record<string, unknown>);
-}
-
-export async function clearFaults(sim: SimEndpoint): Promise<void> {
-  await simCall(sim, "/simulator/faults", { clear: true });
-}
-
 export interface LinkedItem {
   itemId: string;
   institutionId: string;

@@ -14,6 +14,7 @@ import { createPlaidClient } from "../../src/plaid/client";
 import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
 import { SyncEngine, type SyncEngineOptions } from "../../src/sync/engine";
 import { StateStore } from "../../src/sync/state-store";
+import { addFault, clearFaults, countSyncCalls, linkSandboxItem } from "../support/simulator";
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -35,42 +36,19 @@ describe("sync engine: cost rules (prefetch, idle syncs)", function () {
   });
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-engine-perf-"));
-    const pt = await client.sandboxPublicTokenCreate({
-      institution_id: "ins_109508",
-      initial_products: ["transactions" as never],
-      options: { override_username: "user_transactions_dynamic", override_password: "pass_good" },
-    });
-    const ex = await client.itemPublicTokenExchange({ public_token: pt.data.public_token });
-    ({ access_token: accessToken, item_id: itemId } = ex.data);
+    ({ accessToken, itemId } = await linkSandboxItem(client, { username: "user_transactions_dynamic" }));
   });
   afterEach(async () => {
-    await fetch(`${sim.url}/simulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clear: true }) });
+    await clearFaults(sim);
     for (const e of engines.splice(0)) await e.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   function harness(extra: Partial<SyncEngineOptions> = {}) {
-    const calls = { started: 0, inFlight: 0, maxInFlight: 0 };
+    const calls = { sync: 0, inFlight: 0, maxInFlight: 0 };
     /** For each event: how many /transactions/sync requests had been started when it was emitted. */
     const startedAtEvent: number[] = [];
-    const counted = new Proxy(client, {
-      get(target, prop, recv) {
-        const v = Reflect.get(target, prop, recv) as unknown;
-        if (prop === "transactionsSync") {
-          return async (...args: unknown[]) => {
-            calls.started++;
-            calls.inFlight++;
-            calls.maxInFlight = Math.max(calls.maxInFlight, calls.inFlight);
-            try {
-              return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-            } finally {
-              calls.inFlight--;
-            }
-          };
-        }
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const counted = countSyncCalls(client, calls);
     const engine = new SyncEngine({
       nodeId: "perf1",
       stateDir: dir,
@@ -78,7 +56,7 @@ describe("sync engine: cost rules (prefetch, idle syncs)", function () {
       getClient: async () => counted,
       getAccessToken: () => accessToken,
       getItem: () => ({ itemId, institutionId: "ins_109508", institutionName: "First Platypus Bank", accounts: [] }),
-      sink: { points: () => undefined, event: () => void startedAtEvent.push(calls.started) },
+      sink: { points: () => undefined, event: () => void startedAtEvent.push(calls.sync) },
       hooks: { warn: () => undefined },
       retry: { sleep: async () => undefined, random: () => 0.5, retries: 2 },
       pageSize: 10,
@@ -92,7 +70,7 @@ describe("sync engine: cost rules (prefetch, idle syncs)", function () {
     const h = harness();
     const summary = await h.engine.trigger();
     assert.ok(summary.pages >= 4, `several pages (${summary.pages})`);
-    assert.strictEqual(h.calls.started, summary.pages, "exactly one request per page");
+    assert.strictEqual(h.calls.sync, summary.pages, "exactly one request per page");
     assert.strictEqual(h.calls.maxInFlight, 1, "never two requests at once");
     // The events of page 1 (the first 10) were emitted after page 2 had been requested.
     assert.ok(h.startedAtEvent.length >= 10);
@@ -103,12 +81,10 @@ describe("sync engine: cost rules (prefetch, idle syncs)", function () {
 
   it("a failing prefetched page still fails the sync cleanly and saves nothing", async () => {
     const h = harness();
-    const add = (f: Record<string, unknown>) =>
-      fetch(`${sim.url}/simulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(f) });
     // Page 1 goes through; page 2 (the prefetched one) fails more often than the retries allow.
-    await add({ path: "/transactions/sync", status: 500, after: 1, times: 1000 });
+    await addFault(sim, { path: "/transactions/sync", status: 500, after: 1, times: 1000 });
     await assert.rejects(h.engine.trigger(), (e: Error & { plaid?: { code?: string; status?: number } }) => e.plaid?.status === 500);
-    assert.strictEqual(h.calls.started, 1 + 3, "page 1, then page 2 with 2 retries");
+    assert.strictEqual(h.calls.sync, 1 + 3, "page 1, then page 2 with 2 retries");
     assert.strictEqual(h.startedAtEvent.length, 10, "page 1 was processed meanwhile");
     assert.ok(!fs.existsSync(h.engine.store.file), "no state saved");
   });

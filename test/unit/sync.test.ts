@@ -11,7 +11,7 @@ import type { PlaidApi } from "plaid";
 import { createPlaidClient } from "../../src/plaid/client";
 import { PlaidRequestError } from "../../src/plaid/errors";
 import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
-import { plaidTruth } from "../support/simulator";
+import { addFault, clearFaults, countSyncCalls, linkSandboxItem, plaidTruth } from "../support/simulator";
 import { SyncEngine, type EngineSettings, type PointsMessage, type SyncEngineOptions, type TransactionEvent } from "../../src/sync/engine";
 import type { InfluxPoint } from "../../src/influx/points";
 
@@ -57,25 +57,6 @@ export class InfluxModel {
   }
 }
 
-
-export async function addFault(sim: Sim, fault: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${sim.url}/simulator/faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(fault) });
-  assert.ok(res.ok, `fault rejected: ${res.status} ${await res.text()}`);
-}
-
-export async function clearFaults(sim: Sim): Promise<void> {
-  await fetch(`${sim.url}/simulator/faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ clear: true }) });
-}
-
-async function linkItem(client: PlaidApi, username: string, password = "pass_good"): Promise<{ accessToken: string; itemId: string }> {
-  const pt = await client.sandboxPublicTokenCreate({
-    institution_id: "ins_109508",
-    initial_products: ["transactions" as never],
-    options: { override_username: username, override_password: password },
-  });
-  const ex = await client.itemPublicTokenExchange({ public_token: pt.data.public_token });
-  return { accessToken: ex.data.access_token, itemId: ex.data.item_id };
-}
 
 function assertSumsEqual(db: InfluxModel, truth: Map<string, number>, label: string): void {
   const got = db.sums();
@@ -123,7 +104,7 @@ describe("sync engine (against the simulator)", function () {
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-engine-"));
     db = new InfluxModel();
-    ({ accessToken, itemId } = await linkItem(client, "user_transactions_dynamic"));
+    ({ accessToken, itemId } = await linkSandboxItem(client, { username: "user_transactions_dynamic" }));
   });
   afterEach(async () => {
     await clearFaults(sim);
@@ -133,24 +114,7 @@ describe("sync engine (against the simulator)", function () {
 
   function harness(opts: { settings?: Partial<EngineSettings>; pageSize?: number; nodeId?: string; confirmWaitMs?: number; token?: string } = {}): Harness {
     const h: Harness = { engine: null as unknown as SyncEngine, parts: [], events: [], warnings: [], calls: { sync: 0, inFlight: 0, maxInFlight: 0, runs: 0 } };
-    const counted = new Proxy(client, {
-      get(target, prop, recv) {
-        const v = Reflect.get(target, prop, recv) as unknown;
-        if (prop === "transactionsSync") {
-          return async (...args: unknown[]) => {
-            h.calls.sync++;
-            h.calls.inFlight++;
-            h.calls.maxInFlight = Math.max(h.calls.maxInFlight, h.calls.inFlight);
-            try {
-              return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-            } finally {
-              h.calls.inFlight--;
-            }
-          };
-        }
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const counted = countSyncCalls(client, h.calls);
     const options: SyncEngineOptions = {
       nodeId: opts.nodeId ?? "node1",
       stateDir: dir,

@@ -380,8 +380,7 @@ export class SyncEngine {
           `No saved sync state (${this.store.file}): first sync, or the file was removed. Fetching the full history; points are idempotent, nothing is doubled.`,
         );
       }
-      this.emitted = this.store.loadJournal(this.state.gen);
-      this.uncommittedWrites = this.store.loadJournalWrites(this.state.gen);
+      ({ keys: this.emitted, writes: this.uncommittedWrites } = this.store.loadJournal(this.state.gen));
     }
     let state = this.state;
     if (state.itemId && item.itemId && state.itemId !== item.itemId) {

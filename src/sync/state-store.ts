@@ -157,55 +157,40 @@ export class StateStore {
   }
 
   /**
-   * Transaction points sent on top of state generation `gen` at an identity the committed index
-   * does not hold (see JournalWrite). A torn last line is ignored.
+   * What the journal holds on top of state generation `gen`, read in one pass: the event keys
+   * already emitted, and the transaction points sent at an identity the committed index does not
+   * hold (see JournalWrite). A line torn by a crash is skipped: everything before it is valid.
    */
-  loadJournalWrites(gen: number): JournalWrite[] {
-    const out: JournalWrite[] = [];
-    let text: string;
-    try {
-      text = fs.readFileSync(this.journalFile, "utf8");
-    } catch {
-      return out;
-    }
-    for (const line of text.split("\n")) {
-      if (!line.trim()) continue;
-      try {
-        const rec = JSON.parse(line) as { gen?: unknown; s?: unknown; w?: unknown };
-        if (rec.gen !== gen || !Array.isArray(rec.s) || !Array.isArray(rec.w)) continue;
-        const series = rec.s as Array<[string, Record<string, string>]>;
-        for (const w of rec.w as Array<[string, number, number]>) {
-          const sr = series[w[1]];
-          if (typeof w[0] === "string" && Array.isArray(sr) && typeof sr[0] === "string" && sr[1] && typeof sr[1] === "object" && Number.isFinite(w[2])) {
-            out.push({ id: w[0], measurement: sr[0], tags: sr[1], ts: w[2] });
-          }
-        }
-      } catch {
-        // a line torn by a crash
-      }
-    }
-    return out;
-  }
-
-  /** Event keys already emitted on top of state generation `gen`. A torn last line is ignored. */
-  loadJournal(gen: number): Set<string> {
+  loadJournal(gen: number): { keys: Set<string>; writes: JournalWrite[] } {
     const keys = new Set<string>();
+    const writes: JournalWrite[] = [];
     let text: string;
     try {
       text = fs.readFileSync(this.journalFile, "utf8");
     } catch {
-      return keys;
+      return { keys, writes };
     }
     for (const line of text.split("\n")) {
       if (!line.trim()) continue;
+      let rec: { gen?: unknown; k?: unknown; s?: unknown; w?: unknown };
       try {
-        const rec = JSON.parse(line) as { gen?: unknown; k?: unknown };
-        if (rec.gen === gen && Array.isArray(rec.k)) for (const k of rec.k) if (typeof k === "string") keys.add(k);
+        rec = JSON.parse(line) as typeof rec;
       } catch {
-        // a line torn by a crash: everything before it is still valid
+        continue;
+      }
+      if (!rec || rec.gen !== gen) continue;
+      if (Array.isArray(rec.k)) for (const k of rec.k) if (typeof k === "string") keys.add(k);
+      if (!Array.isArray(rec.s) || !Array.isArray(rec.w)) continue;
+      const series = rec.s as Array<[string, Record<string, string>]>;
+      for (const w of rec.w as unknown[]) {
+        if (!Array.isArray(w)) continue;
+        const sr = series[w[1] as number];
+        if (typeof w[0] === "string" && Array.isArray(sr) && typeof sr[0] === "string" && sr[1] && typeof sr[1] === "object" && Number.isFinite(w[2])) {
+          writes.push({ id: w[0], measurement: sr[0], tags: sr[1], ts: w[2] });
+        }
       }
     }
-    return keys;
+    return { keys, writes };
   }
 
   /**

@@ -137,7 +137,7 @@ describe("state store: journal of written identities", () => {
       const line = JSON.parse(fs.readFileSync(store.journalFile, "utf8").trim()) as { s: unknown[]; w: unknown[] };
       assert.deepStrictEqual(line.s, [["m", a], ["m", b], ["other", a]]);
       assert.deepStrictEqual(line.w, [["t1", 0, 1], ["t2", 1, 2], ["t3", 0, 3], ["t4", 0, 4], ["t5", 2, 5], ["t6", 0, 6]]);
-      assert.deepStrictEqual(store.loadJournalWrites(7), writes.map((w) => ({ ...w, tags: { ...w.tags } })));
+      assert.deepStrictEqual(store.loadJournal(7).writes, writes.map((w) => ({ ...w, tags: { ...w.tags } })));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

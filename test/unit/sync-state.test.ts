@@ -108,10 +108,10 @@ describe("sync: state store", () => {
     store.appendJournal(3, ["added|old|1"]);
     store.appendJournal(4, ["removed|c|3"]);
     fs.appendFileSync(store.journalFile, '{"gen":4,"k":["added|torn');
-    assert.deepStrictEqual([...store.loadJournal(4)].sort(), ["added|a|1", "added|b|2", "removed|c|3"]);
-    assert.deepStrictEqual([...store.loadJournal(5)], []);
+    assert.deepStrictEqual([...store.loadJournal(4).keys].sort(), ["added|a|1", "added|b|2", "removed|c|3"]);
+    assert.deepStrictEqual([...store.loadJournal(5).keys], []);
     store.clearJournal();
-    assert.deepStrictEqual([...store.loadJournal(4)], []);
+    assert.deepStrictEqual([...store.loadJournal(4).keys], []);
   });
 
   it("clear() forgets state and journal", async () => {
@@ -120,7 +120,7 @@ describe("sync: state store", () => {
     store.appendJournal(4, ["k"]);
     await store.clear();
     assert.strictEqual((await store.load()).status, "missing");
-    assert.strictEqual(store.loadJournal(4).size, 0);
+    assert.strictEqual(store.loadJournal(4).keys.size, 0);
     assert.deepStrictEqual(emptyState("i").itemId, "i");
   });
 

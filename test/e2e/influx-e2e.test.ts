@@ -16,6 +16,8 @@ import { startInfluxd, type Influxd } from "../support/influxd";
 import { REPO_ROOT, snapshotPackage, startNodeRed, startSink, type FlowNode, type MessageSink, type NodeRed } from "../support/nodered";
 import { freePort } from "../support/ports";
 import { startSimulator } from "../../src/simulator";
+import { addFault, type FaultBody, type Simulator } from "../support/simulator";
+import { allTransactions, simCall } from "../support/sync-flow";
 
 const DAYS = 30;
 const RESTART_DAY = 10; // clean Node-RED restart before this day's sync
@@ -23,7 +25,7 @@ const OUTAGE_FROM = 14; // InfluxDB down for the syncs of days 14 and 15
 const OUTAGE_TO = 16; // back before day 16's sync
 const CRASH_DAY = 22; // Node-RED SIGKILLed before this day's sync
 /** Plaid-side faults (POST /simulator/faults) before a day's sync: retried by the engine, or a restarted loop. */
-const FAULTS: Record<number, Record<string, unknown>> = {
+const FAULTS: Record<number, FaultBody> = {
   5: { path: "/transactions/sync", error: "RATE_LIMIT_EXCEEDED", times: 1 },
   7: { path: "/transactions/sync", error: "INTERNAL_SERVER_ERROR", times: 2 },
   12: { path: "/transactions/sync", error: "CONNECTION_RESET", times: 1 },
@@ -47,10 +49,6 @@ const ID = {
   catchSync: "e2e000000000000a",
 };
 
-interface Sim {
-  url: string;
-  close(): Promise<void>;
-}
 
 function assertBuilt(): void {
   const missing = ["nodes/plaid-config.js", "nodes/plaid-link.js", "nodes/plaid-transactions.js", "dist/nodes/plaid-transactions.js"].filter(
@@ -70,7 +68,7 @@ function report(idBase: string, name: string, shape: string, x: number, y: numbe
   ];
 }
 
-function flows(sim: Sim, influx: Influxd, sinkUrl: string, linked?: { itemId: string; institutionId: string; institutionName: string; accounts: unknown[] }): FlowNode[] {
+function flows(sim: Simulator, influx: Influxd, sinkUrl: string, linked?: { itemId: string; institutionId: string; institutionName: string; accounts: unknown[] }): FlowNode[] {
   return [
     { id: ID.tab, type: "tab", label: "e2e", disabled: false, info: "" },
     {
@@ -102,45 +100,10 @@ function flows(sim: Sim, influx: Influxd, sinkUrl: string, linked?: { itemId: st
   ];
 }
 
-async function plaid<T>(sim: Sim, endpoint: string, body: Record<string, unknown>): Promise<T> {
-  const res = await fetch(`${sim.url}${endpoint}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ client_id: CLIENT_ID, secret: SECRET, ...body }),
-  });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${endpoint}: HTTP ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-interface PlaidTx {
-  transaction_id: string;
-  account_id: string;
-  amount: number;
-  pending: boolean;
-}
-
-/** Every transaction /transactions/get knows about (all of history, paged). */
-async function allTransactions(sim: Sim, accessToken: string): Promise<PlaidTx[]> {
-  const out: PlaidTx[] = [];
-  for (let offset = 0; ; ) {
-    const page = await plaid<{ transactions: PlaidTx[]; total_transactions: number }>(sim, "/transactions/get", {
-      access_token: accessToken,
-      start_date: "2000-01-01",
-      end_date: "2099-12-31",
-      options: { count: 500, offset, include_personal_finance_category: true },
-    });
-    out.push(...page.transactions);
-    offset += page.transactions.length;
-    if (offset >= page.total_transactions || page.transactions.length === 0) break;
-  }
-  return out;
-}
-
 describe("end to end: Node-RED → InfluxDB 1.x over 30 simulated days", function () {
   this.timeout(300_000);
 
-  let sim: Sim;
+  let sim: Simulator;
   let influx: Influxd;
   let red: NodeRed;
   let sink: MessageSink;
@@ -150,7 +113,7 @@ describe("end to end: Node-RED → InfluxDB 1.x over 30 simulated days", functio
   before(async function () {
     assertBuilt();
     pkg = snapshotPackage();
-    sim = (await startSimulator({ host: "127.0.0.1", port: await freePort(), clientId: CLIENT_ID, secret: SECRET })) as Sim;
+    sim = await startSimulator({ host: "127.0.0.1", port: await freePort(), clientId: CLIENT_ID, secret: SECRET });
     influx = await startInfluxd();
     await influx.createDatabase(DB);
     sink = await startSink();
@@ -198,7 +161,7 @@ describe("end to end: Node-RED → InfluxDB 1.x over 30 simulated days", functio
     assert.ok(linkToken, "the Link page gets a link_token");
 
     // The stand-in Link's backend does what the user does in the Link window.
-    const link = await plaid<{ public_token: string; metadata: Record<string, unknown> }>(sim, "/simulator/link/complete", {
+    const link = await simCall<{ public_token: string; metadata: Record<string, unknown> }>(sim, "/simulator/link/complete", {
       link_token: linkToken,
       institution_id: INSTITUTION,
       username: "user_transactions_dynamic",
@@ -270,8 +233,8 @@ describe("end to end: Node-RED → InfluxDB 1.x over 30 simulated days", functio
       }
       if (day === OUTAGE_FROM) await influx.stop();
       if (day === OUTAGE_TO) await influx.start();
-      if (day > 1) await plaid(sim, "/transactions/refresh", { access_token: accessToken });
-      if (FAULTS[day]) await plaid(sim, "/simulator/faults", FAULTS[day]);
+      if (day > 1) await simCall(sim, "/transactions/refresh", { access_token: accessToken });
+      if (FAULTS[day]) await addFault(sim, FAULTS[day]);
 
       const outcome = await syncOnce();
       const influxDown = day >= OUTAGE_FROM && day < OUTAGE_TO;
@@ -315,7 +278,7 @@ describe("end to end: Node-RED → InfluxDB 1.x over 30 simulated days", functio
 
     // One balance point per account per sync whose last part was written (none while InfluxDB was down).
     // Balances come from the accounts /transactions/sync returns (asking again does not move the node's cursor).
-    const synced = await plaid<{ accounts: Array<{ account_id: string }> }>(sim, "/transactions/sync", { access_token: accessToken, count: 1 });
+    const synced = await simCall<{ accounts: Array<{ account_id: string }> }>(sim, "/transactions/sync", { access_token: accessToken, count: 1 });
     const accounts = synced.accounts.map((a) => a.account_id);
     assert.ok(accounts.length > 0, "the Item has accounts");
     const balances = await influx.rows(`SELECT count("current") AS c FROM "plaid_balances" GROUP BY "account_id"`, DB);

@@ -49,7 +49,6 @@ const ID = {
   catchSync: "e2e000000000000a",
 };
 
-
 function assertBuilt(): void {
   const missing = ["nodes/plaid-config.js", "nodes/plaid-link.js", "nodes/plaid-transactions.js", "dist/nodes/plaid-transactions.js"].filter(
     (f) => !fs.existsSync(path.join(REPO_ROOT, f)),

@@ -164,7 +164,9 @@ describe("sync engine (against the simulator)", function () {
     assert.deepStrictEqual(quiet.engine.store.loadJournal(0).keys, new Set(), "no event keys journaled");
     const last = quiet.parts[quiet.parts.length - 1].plaid;
     for (let p = 1; p <= last.part; p++) quiet.engine.confirm(last.syncId, p);
-    await new Promise((r) => setTimeout(r, 50));
+    // The commit writes and fsyncs the state file: wait for it, not for a fixed time (a loaded CI
+    // machine took longer than 50 ms).
+    for (let i = 0; i < 400 && quiet.engine.awaitingConfirmation; i++) await new Promise((r) => setTimeout(r, 5));
     assert.strictEqual(quiet.engine.awaitingConfirmation, false, "committed after the confirmations");
     await quiet.engine.close();
     await refresh();

@@ -76,6 +76,17 @@ export async function stopDemoSimulator(): Promise<void> {
   }
 }
 
+/**
+ * A URL of the in-process simulator (its hosted Link page) as a browser reaches it: through this
+ * Node-RED's demo proxy at `<base><admin>plaid-sync/demo/`, since the simulator itself listens
+ * on loopback only. Other URLs are returned unchanged.
+ */
+export function viaDemoProxy(url: string, simulatorUrl: string, base: string, adminRoot: string): string {
+  const sim = simulatorUrl.replace(/\/+$/, "");
+  if (url !== sim && !url.startsWith(`${sim}/`)) return url;
+  return `${base.replace(/\/+$/, "")}${adminRoot}plaid-sync/demo${url.slice(sim.length)}`;
+}
+
 /** The only simulator paths the admin proxy forwards. */
 export function isProxiedDemoPath(p: string): boolean {
   if (p === "link/v2/stable/link-initialize.js") return true;

@@ -9,19 +9,43 @@ import type { NodeAPI } from "node-red";
 import type { Express, RequestHandler } from "express";
 import type { PlaidConfigNode, PlaidLinkNode } from "../nodes/types";
 import { createDemoProxy, isDemoSimulatorRunning } from "./demo";
-import { PendingLinkStore, resolveKey, type ResolvedKey } from "./pending";
+import { EncryptedJsonFile, resolveKey, type ResolvedKey } from "./encrypted-file";
+import { PendingLinkStore } from "./pending";
 import { registerLinkRoutes } from "./routes";
 import { LinkService, type ConfigLike, type LinkNodeLike, type Translate } from "./service";
-import { SessionStore } from "./sessions";
+import { SessionStore, type LinkSession } from "./sessions";
 
 export interface LinkRuntime {
   service: LinkService;
   sessions: SessionStore;
   pending: PendingLinkStore;
   adminRoot: string;
+  /** Called when a link's Item logs in again (update mode finished); returns the unsubscribe. */
+  onLoginRepaired(linkId: string, listener: () => void): () => void;
 }
 
 const runtimes = new WeakMap<object, LinkRuntime>();
+/** Per RED.events emitter: the service whose Hosted Link polling follows the flows' start and stop. */
+const flowFollowers = new WeakMap<object, { current: LinkService | null }>();
+
+/**
+ * Open Hosted Link sessions are polled again once the flows (and so the config nodes) run; a
+ * redeploy stops and restarts them the same way. One pair of listeners per runtime event bus: a
+ * test harness that builds a new admin app per test replaces the service they serve.
+ */
+function followFlows(RED: NodeAPI, service: LinkService): void {
+  const bus = RED.events as unknown as { on(ev: string, fn: () => void): void };
+  let slot = flowFollowers.get(bus);
+  if (!slot) {
+    const s: { current: LinkService | null } = { current: null };
+    bus.on("flows:started", () => s.current?.resume());
+    bus.on("flows:stopped", () => s.current?.close());
+    flowFollowers.set(bus, s);
+    slot = s;
+  }
+  slot.current?.close();
+  slot.current = service;
+}
 let lastEditorOrigin: string | null = null;
 
 /** The editor origin last seen on an authenticated link request: the best guess of publicUrl. */
@@ -85,8 +109,22 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
     key: () => (key ??= credentialKey(RED)).key,
     warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
   });
-  const sessions = new SessionStore();
+  const sessionFile = new EncryptedJsonFile<{ sessions: LinkSession[] }>({
+    file: path.join(userDir, "plaid-sync", "link-sessions.json"),
+    key: () => (key ??= credentialKey(RED)).key,
+    warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
+  });
+  const sessions = new SessionStore({
+    persistence: {
+      load: () => {
+        const list = sessionFile.read()?.sessions;
+        return Array.isArray(list) ? list : [];
+      },
+      save: (list) => sessionFile.write(list.length ? { sessions: list } : null),
+    },
+  });
   const adminRoot = adminRootOf(RED);
+  const repairListeners = new Map<string, Set<() => void>>();
   const service = new LinkService({
     sessions,
     pending,
@@ -104,7 +142,11 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
     addCredentials: (id, creds) => RED.nodes.addCredentials(id, creds),
     publish: (topic, data) => RED.comms.publish(topic, data, false),
     warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
+    onLoginRepaired: (linkId) => {
+      for (const l of repairListeners.get(linkId) ?? []) l();
+    },
   });
+  followFlows(RED, service);
 
   const demoInUse = (): boolean => {
     if (isDemoSimulatorRunning()) return true;
@@ -138,7 +180,21 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
     log: { warn: (m) => RED.log.warn(m) },
   });
 
-  const rt: LinkRuntime = { service, sessions, pending, adminRoot };
+  const rt: LinkRuntime = {
+    service,
+    sessions,
+    pending,
+    adminRoot,
+    onLoginRepaired: (linkId, listener) => {
+      let set = repairListeners.get(linkId);
+      if (!set) repairListeners.set(linkId, (set = new Set()));
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (!set.size) repairListeners.delete(linkId);
+      };
+    },
+  };
   runtimes.set(app, rt);
   return rt;
 }

@@ -6,77 +6,14 @@
  * All URLs in the page are relative to it (`<admin>/plaid-sync/link/<session>`) so that it keeps
  * working behind a reverse proxy that serves Node-RED under a path prefix (Home Assistant ingress).
  */
-import { randomBytes } from "crypto";
+import { escapeHtml, newNonce, originOf, scriptJson, securityHeaders, shell, type PageStrings, type RenderedPage } from "./html";
 import type { LinkMode } from "./sessions";
 
 /** localStorage key holding {session, link_token} across the OAuth redirect. */
 export const OAUTH_STORAGE_KEY = "plaid-sync.link";
 
-export type PageStrings = Record<string, string>;
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
-}
-
-/** JSON that is safe inside a <script> element. */
-export function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
-}
-
-export interface RenderedPage {
-  html: string;
-  headers: Record<string, string>;
-}
-
-function originOf(url: string): string | null {
-  try {
-    const u = new URL(url);
-    return u.protocol === "http:" || u.protocol === "https:" ? u.origin : null;
-  } catch {
-    return null;
-  }
-}
-
-function securityHeaders(nonce: string, extraOrigins: string[]): Record<string, string> {
-  const extra = [...new Set(extraOrigins)].join(" ");
-  const csp = [
-    "default-src 'self'",
-    `script-src 'nonce-${nonce}' 'self' ${extra}`.trim(),
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: https:",
-    `frame-src 'self' https://cdn.plaid.com ${extra}`.trim(),
-    `connect-src 'self' https://*.plaid.com ${extra}`.trim(),
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join("; ");
-  return {
-    "Content-Type": "text/html; charset=utf-8",
-    "Cache-Control": "no-store",
-    // The session id is in the URL: never hand it to another site in a Referer header.
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": csp,
-  };
-}
-
-const STYLE = `
-  body { font-family: -apple-system, "Helvetica Neue", Arial, sans-serif; margin: 0; background: #f3f3f3; color: #333; }
-  main { max-width: 34em; margin: 4em auto; background: #fff; border: 1px solid #ddd; border-radius: 4px; padding: 1.5em 2em; }
-  h1 { font-size: 1.3em; margin-top: 0; }
-  .ok { color: #2a7d2a; } .err { color: #b3261e; }
-  button { font-size: 1em; padding: 0.4em 1em; margin: 0.5em 0.5em 0 0; cursor: pointer; }
-  ul { padding-left: 1.2em; }
-  .hint { color: #666; font-size: 0.9em; }
-`;
-
-function shell(title: string, body: string, nonce: string, script = ""): string {
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body><main>${body}</main>${script ? `<script nonce="${nonce}">${script}</script>` : ""}</body></html>`;
-}
+export type { PageStrings, RenderedPage };
+export { escapeHtml, scriptJson };
 
 export interface LinkPageInput {
   session: string;
@@ -225,7 +162,7 @@ const LINK_PAGE_JS = `
 `;
 
 export function renderLinkPage(input: LinkPageInput): RenderedPage {
-  const nonce = randomBytes(16).toString("base64");
+  const nonce = newNonce();
   const S = input.strings;
   const scriptOrigin = originOf(input.scriptUrl);
   const cfg = { session: input.session, mode: input.mode, scriptUrl: input.scriptUrl, strings: S };
@@ -241,7 +178,7 @@ export function renderLinkPage(input: LinkPageInput): RenderedPage {
 }
 
 export function renderErrorPage(title: string, message: string, hint: string): RenderedPage {
-  const nonce = randomBytes(16).toString("base64");
+  const nonce = newNonce();
   const body = `<h1>${escapeHtml(title)}</h1><p class="err" id="status">${escapeHtml(message)}</p><p class="hint">${escapeHtml(hint)}</p>`;
   return { html: shell(title, body, nonce), headers: securityHeaders(nonce, []) };
 }
@@ -252,7 +189,7 @@ export function renderErrorPage(title: string, message: string, hint: string): R
  * exact URL it was reached at, which Link needs as `receivedRedirectUri`.
  */
 export function renderOAuthPage(strings: PageStrings): RenderedPage {
-  const nonce = randomBytes(16).toString("base64");
+  const nonce = newNonce();
   const body = `<h1>${escapeHtml(strings.title)}</h1><p id="status">${escapeHtml(strings.oauthResuming)}</p>
 <script type="application/json" id="plaid-sync-cfg">${scriptJson({ strings })}</script>`;
   const js = `

@@ -3,16 +3,11 @@
  *
  * `RED.nodes.addCredentials` keeps a new access token in memory only until the next deploy, so a
  * restart before Deploy would lose the link (and, in production, leave a billed orphan Item).
- * The token is therefore also written here, encrypted exactly like Node-RED's flows_cred.json:
- * `{"$": ivHex + base64(aes-256-ctr(JSON))}` with key sha256(credential secret). The entry is
- * dropped once the deployed credentials hold the same token.
+ * The token is therefore also written here, encrypted exactly like Node-RED's flows_cred.json
+ * (encrypted-file.ts). The entry is dropped once the deployed credentials hold the same token.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "crypto";
-import * as fs from "fs";
-import * as path from "path";
-import type { LinkedAccount } from "../nodes/types";
-
-const ALGORITHM = "aes-256-ctr";
+import type { LinkedAccount } from "./types";
+import { EncryptedJsonFile, type EncryptedFileOptions } from "./encrypted-file";
 
 export interface PendingLink {
   accessToken: string;
@@ -24,144 +19,25 @@ export interface PendingLink {
   savedAt: string;
 }
 
-export function encryptJson(key: Buffer, value: unknown): { $: string } {
-  const iv = randomBytes(16);
-  const cipher = createCipheriv(ALGORITHM, key, iv);
-  return { $: iv.toString("hex") + cipher.update(JSON.stringify(value), "utf8", "base64") + cipher.final("base64") };
-}
-
-export function decryptJson(key: Buffer, wrapped: { $: string }): unknown {
-  const iv = Buffer.from(wrapped.$.substring(0, 32), "hex");
-  const decipher = createDecipheriv(ALGORITHM, key, iv);
-  const text = decipher.update(wrapped.$.substring(32), "base64", "utf8") + decipher.final("utf8");
-  return JSON.parse(text);
-}
-
-/** Writes a file so that a crash leaves either the old or the new content: temp, fsync, rename. */
-export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const fd = fs.openSync(tmp, "w", mode);
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  try {
-    const dirFd = fs.openSync(path.dirname(file), "r");
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
-  } catch {
-    // Directory fsync is best effort (not supported everywhere).
-  }
-}
-
-export interface KeySources {
-  /** settings.credentialSecret: a string, `false` (user disabled encryption) or undefined. */
-  credentialSecret: unknown;
-  /** Node-RED's generated `_credentialSecret` (from .config.runtime.json), if known. */
-  systemSecret?: unknown;
-  userDir: string;
-}
-
-export interface ResolvedKey {
-  key: Buffer;
-  source: "credentialSecret" | "system" | "keyfile";
-}
-
-/** Reads Node-RED's generated secret straight from `<userDir>/.config.runtime.json`. */
-export function readSystemSecret(userDir: string): string | undefined {
-  try {
-    const cfg = JSON.parse(fs.readFileSync(path.join(userDir, ".config.runtime.json"), "utf8")) as Record<string, unknown>;
-    return typeof cfg._credentialSecret === "string" && cfg._credentialSecret ? cfg._credentialSecret : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The key flows_cred.json uses: sha256(credentialSecret), else sha256(_credentialSecret).
- *
- * When the user set `credentialSecret: false`, Node-RED itself stores credentials in plain JSON.
- * We still never write an access token in plaintext: a random 256-bit key is created in
- * `<userDir>/plaid-sync/pending-links.key` (mode 0600) and used instead. That protects the token
- * in copies of pending-links.json (backups, pasted files) though not against someone who can read
- * the whole userDir — which, with encryption disabled, already exposes flows_cred.json.
- */
-export function resolveKey(src: KeySources): ResolvedKey {
-  if (typeof src.credentialSecret === "string" && src.credentialSecret.length > 0) {
-    return { key: createHash("sha256").update(src.credentialSecret).digest(), source: "credentialSecret" };
-  }
-  if (src.credentialSecret !== false) {
-    const system = typeof src.systemSecret === "string" && src.systemSecret ? src.systemSecret : readSystemSecret(src.userDir);
-    if (system) return { key: createHash("sha256").update(system).digest(), source: "system" };
-  }
-  const keyFile = path.join(src.userDir, "plaid-sync", "pending-links.key");
-  try {
-    const hex = fs.readFileSync(keyFile, "utf8").trim();
-    if (/^[0-9a-f]{64}$/.test(hex)) return { key: Buffer.from(hex, "hex"), source: "keyfile" };
-  } catch {
-    // created below
-  }
-  const key = randomBytes(32);
-  writeFileAtomic(keyFile, key.toString("hex") + "\n", 0o600);
-  return { key, source: "keyfile" };
-}
-
-export interface PendingStoreOptions {
-  file: string;
-  /** Resolved lazily: Node-RED generates `_credentialSecret` only while loading flows. */
-  key: () => Buffer;
-  warn?: (message: string) => void;
-}
-
 export class PendingLinkStore {
-  constructor(private readonly options: PendingStoreOptions) {}
+  private readonly store: EncryptedJsonFile<Record<string, PendingLink>>;
+
+  constructor(options: EncryptedFileOptions) {
+    this.store = new EncryptedJsonFile(options);
+  }
 
   get file(): string {
-    return this.options.file;
+    return this.store.file;
   }
 
-  /** All entries; an unreadable file (wrong key, corrupt) is reported and treated as empty. */
+  /** All entries; an unreadable file is reported (and kept aside) and treated as empty. */
   all(): Record<string, PendingLink> {
-    let raw: string;
-    try {
-      raw = fs.readFileSync(this.options.file, "utf8");
-    } catch {
-      return {};
-    }
-    try {
-      const wrapped = JSON.parse(raw) as { $?: unknown };
-      if (typeof wrapped.$ !== "string") throw new Error("not an encrypted store");
-      const value = decryptJson(this.options.key(), wrapped as { $: string });
-      if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("unexpected content");
-      return value as Record<string, PendingLink>;
-    } catch (err) {
-      // Keep the unreadable file for manual recovery (it may hold tokens under an older key)
-      // instead of overwriting it with the next save.
-      const aside = `${this.options.file}.unreadable-${Date.now()}`;
-      try {
-        fs.renameSync(this.options.file, aside);
-      } catch {
-        // leave it where it is
-      }
-      this.options.warn?.(`${this.options.file} could not be read (${(err as Error).message}); moved aside to ${path.basename(aside)}`);
-      return {};
-    }
+    return this.store.read() ?? {};
   }
 
   get(linkId: string): PendingLink | undefined {
-    const entry = this.all()[linkId];
+    const all = this.all();
+    const entry = Object.prototype.hasOwnProperty.call(all, linkId) ? all[linkId] : undefined;
     return entry && typeof entry.accessToken === "string" ? entry : undefined;
   }
 
@@ -173,17 +49,13 @@ export class PendingLinkStore {
 
   remove(linkId: string): boolean {
     const all = this.all();
-    if (!(linkId in all)) return false;
+    if (!Object.prototype.hasOwnProperty.call(all, linkId)) return false;
     delete all[linkId];
     this.save(all);
     return true;
   }
 
   private save(all: Record<string, PendingLink>): void {
-    if (Object.keys(all).length === 0) {
-      fs.rmSync(this.options.file, { force: true });
-      return;
-    }
-    writeFileAtomic(this.options.file, JSON.stringify(encryptJson(this.options.key(), all)));
+    this.store.write(Object.keys(all).length === 0 ? null : all);
   }
 }

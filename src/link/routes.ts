@@ -1,20 +1,23 @@
 /**
  * The admin routes of DESIGN §4 (paths and bodies are an interface):
  *
- *   POST <admin>/plaid-sync/link-sessions            plaid-sync.write  {link, config, mode} → {session, url}
- *   GET  <admin>/plaid-sync/link/<session>           no admin auth     the Link page
- *   GET  <admin>/plaid-sync/link/<session>/token     no admin auth     {link_token, mode}
- *   POST <admin>/plaid-sync/link/<session>/complete  no admin auth     {public_token, metadata}
+ *   POST <admin>/plaid-sync/link-sessions            plaid-sync.write  {link, config, mode} → {session, url, hosted, hostedUrl?}
+ *   GET  <admin>/plaid-sync/link-sessions/<session>  plaid-sync.read   ?link=<id> → {status, itemId?, institutionName?, accounts?, message?}
+ *   GET  <admin>/plaid-sync/link/<session>           no admin auth     the Link page (embedded: runs Link; hosted: hands over to Plaid)
+ *   GET  <admin>/plaid-sync/link/<session>/status    no admin auth     the same status, for the Link page
+ *   GET  <admin>/plaid-sync/link/<session>/token     no admin auth     {link_token, mode} (embedded)
+ *   POST <admin>/plaid-sync/link/<session>/complete  no admin auth     {public_token, metadata} (embedded)
  *   GET  <admin>/plaid-sync/oauth                    no admin auth     OAuth return page
  *   POST <admin>/plaid-sync/links/<id>/remove        plaid-sync.write  /item/remove
  *   GET  <admin>/plaid-sync/links/<id>/health        plaid-sync.read   /item/get summary
  *   GET|POST <admin>/plaid-sync/demo/*               no admin auth     demo simulator (Link script + backend only)
  *
  * The session routes are not behind admin auth on purpose: the Link window is not logged in.
- * The session id (256 random bits, 30 minutes, one completion) is their credential.
+ * The session id (256 random bits, limited life, one completion) is their credential.
  */
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from "express";
 import { checkSameOrigin } from "./origin";
+import { renderHostedPage } from "./hosted-page";
 import { renderErrorPage, renderLinkPage, renderOAuthPage, type PageStrings, type RenderedPage } from "./page";
 import { LinkError, type LinkService, type Translate } from "./service";
 
@@ -53,6 +56,17 @@ export const PAGE_STRING_KEYS = [
   "sessionInvalidHint",
   "oauthResuming",
   "oauthNoSession",
+  "hostedIntro",
+  "hostedIntroUpdate",
+  "yourBank",
+  "hostedOpen",
+  "hostedQr",
+  "hostedQrLabel",
+  "hostedUrlLabel",
+  "hostedWaiting",
+  "hostedExited",
+  "hostedExpired",
+  "hostedFailed",
 ] as const;
 
 export function pageStrings(t: Translate): PageStrings {
@@ -124,21 +138,45 @@ export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
     }
   });
 
+  app.get("/plaid-sync/link-sessions/:session", deps.needsPermission("plaid-sync.read"), (req: Request, res: Response) => {
+    try {
+      const out = service.sessionStatus(req.params.session, typeof req.query.link === "string" ? req.query.link : undefined);
+      noStore(res);
+      res.json(out);
+    } catch (err) {
+      fail(res, err, deps);
+    }
+  });
+
   app.get("/plaid-sync/link/:session", (req: Request, res: Response) => {
     const info = service.pageInfo(req.params.session);
     if (!info) {
       send(res, invalidPage(), 404);
       return;
     }
+    const s = info.session;
+    const S = strings();
     send(
       res,
-      renderLinkPage({ session: info.session.id, mode: info.session.mode, scriptUrl: info.scriptUrl, institutionName: info.institutionName, strings: strings() }),
+      s.kind === "hosted" && s.hostedUrl
+        ? renderHostedPage({ session: s.id, mode: s.mode, hostedUrl: s.hostedUrl, institutionName: info.institutionName, strings: S })
+        : renderLinkPage({ session: s.id, mode: s.mode, scriptUrl: info.scriptUrl, institutionName: info.institutionName, strings: S }),
     );
   });
 
-  app.get("/plaid-sync/link/:session/token", (req: Request, res: Response) => {
+  app.get("/plaid-sync/link/:session/status", (req: Request, res: Response) => {
     try {
-      const out = service.token(req.params.session);
+      const out = service.sessionStatus(req.params.session);
+      noStore(res);
+      res.json(out);
+    } catch (err) {
+      fail(res, err, deps);
+    }
+  });
+
+  app.get("/plaid-sync/link/:session/token", async (req: Request, res: Response) => {
+    try {
+      const out = await service.token(req.params.session);
       noStore(res);
       res.json(out);
     } catch (err) {

@@ -1,16 +1,38 @@
 /**
- * The linking logic behind the admin routes, with Node-RED injected as a few small functions so
- * it runs (and is tested) without a runtime. Nothing here ever returns a secret: responses carry
- * item ids, institution names and masked accounts only.
+ * The linking logic behind the admin routes and the nodes, with Node-RED injected as a few small
+ * functions so it runs (and is tested) without a runtime. Nothing here ever returns a secret:
+ * answers carry item ids, institution names and masked accounts only.
+ *
+ * - createSession: a link_token for "Link account" / "Log in again", embedded or hosted by the
+ *   config's link mode (DESIGN §4, §4.6);
+ * - complete: the embedded Link page hands back a public token;
+ * - hosted sessions are polled (hosted-watch.ts) until Plaid reports the end, then collected here;
+ * - relinkUrl: one re-login URL per episode of "needs login", reused by every failed sync;
+ * - remove / health: /item/remove and /item/get for the editor.
  */
-import type { CountryCode, LinkTokenCreateRequest, PlaidApi, Products } from "plaid";
-import { toPlaidError, type PlaidSyncError } from "../plaid/errors";
-import type { LinkedAccount } from "../nodes/types";
-import type { PendingLink, PendingLinkStore } from "./pending";
-import type { LinkMode, LinkSession, SessionStore } from "./sessions";
+import type { PlaidApi } from "plaid";
+import { NEEDS_LOGIN_CODES, toPlaidError, type PlaidSyncError } from "../plaid/errors";
+import { normaliseInstitution, normaliseAccounts } from "./accounts";
+import { readHostedOutcome, type HostedSuccess } from "./hosted-result";
+import { readItemDetails, type ItemDetails } from "./item-details";
+import { linkTokenRequest } from "./link-token";
+import { LinkWriter, type LinkEvent, type LinkNodeLike, type LinkWriterDeps } from "./link-writer";
+import { PollSchedule, type PollResult } from "./poll-schedule";
+import { SESSION_TTL_MS, type LinkMode, type LinkSession, type SessionPurpose, type SessionStatus, type SessionStore } from "./sessions";
+
+export type { LinkEvent, LinkNodeLike };
 
 export const PLAID_CDN_SCRIPT = "https://cdn.plaid.com/link/v2/stable/link-initialize.js";
 export const LINK_SCRIPT_PATH = "link/v2/stable/link-initialize.js";
+
+export type LinkModeSetting = "hosted" | "embedded";
+
+/** An editor's Hosted Link session lives as long as an embedded one. */
+export const HOSTED_EDITOR_LIFETIME_SECONDS = SESSION_TTL_MS / 1000;
+/** A re-login URL is reused only while it has at least this long to live. */
+const RELINK_MIN_REMAINING_MS = 15 * 60_000;
+/** A hosted session Plaid cannot be asked about for this long after it expired is given up. */
+const EXPIRED_GIVE_UP_MS = 60 * 60_000;
 
 /** What the service needs of a plaid-config node. */
 export interface ConfigLike {
@@ -22,39 +44,35 @@ export interface ConfigLike {
   language: string;
   redirectUri: string;
   daysRequested: number;
+  linkMode: LinkModeSetting;
+  /** Lifetime of a re-login URL (DESIGN §4.6: a day or more). */
+  relinkLifetimeSeconds: number;
   problem(): string | null;
   getClient(): Promise<PlaidApi>;
   publicBaseUrl(): string;
-}
-
-/** What the service needs of a deployed plaid-link node. */
-export interface LinkNodeLike {
-  id: string;
-  /** id of its plaid-config */
-  config?: string;
-  itemId: string;
-  institutionId: string;
-  institutionName: string;
-  accounts: LinkedAccount[];
-  /** The credentials it was deployed with (a clone taken when the node started). */
-  credentials?: { accessToken?: string } | Record<string, unknown>;
+  /**
+   * Plaid's hosted_link_url as a browser can reach it: unchanged at Plaid; in demo mode the
+   * in-process simulator's loopback URL mapped onto the demo proxy of `base` (the editor's origin
+   * when known, else publicBaseUrl()).
+   */
+  browserHostedUrl(url: string, base?: string): string;
 }
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
-export interface LinkServiceDeps {
+export interface LinkServiceDeps extends LinkWriterDeps {
   sessions: SessionStore;
-  pending: PendingLinkStore;
   getConfig(id: string): ConfigLike | null;
-  getLinkNode(id: string): LinkNodeLike | null;
-  getCredentials(id: string): Record<string, unknown> | undefined;
-  addCredentials(id: string, creds: Record<string, unknown>): Promise<void> | void;
-  publish(topic: string, data: unknown): void;
   /** Message catalog lookup; keys are relative to the plaid-link catalog ("errors.x"). */
   t: Translate;
   warn(message: string): void;
   /** RED.settings.httpAdminRoot, normalised to start and end with "/". */
   adminRoot: string;
+  /** A link's Item logged in again (update mode finished): its sync nodes may say so. */
+  onLoginRepaired?(linkId: string): void;
+  /** Injectable polling (tests); default: 2 s watched, 60 s otherwise. */
+  schedule?: (poll: (id: string) => Promise<PollResult>, onError: (id: string, err: unknown) => void) => PollSchedule;
+  now?: () => number;
 }
 
 export class LinkError extends Error {
@@ -66,15 +84,6 @@ export class LinkError extends Error {
     super(message);
     this.name = "LinkError";
   }
-}
-
-export interface LinkEvent {
-  mode: LinkMode | "remove";
-  linkId: string;
-  itemId: string;
-  institution: { institution_id: string; name: string } | null;
-  accounts: LinkedAccount[];
-  removed?: boolean;
 }
 
 export interface HealthReport {
@@ -91,53 +100,32 @@ export interface HealthReport {
   pendingDeploy?: boolean;
 }
 
-/** Error codes that the user resolves by logging in again through Link update mode. */
-const LOGIN_CODES = new Set([
-  "ITEM_LOGIN_REQUIRED",
-  "PENDING_EXPIRATION",
-  "PENDING_DISCONNECT",
-  "ITEM_LOCKED",
-  "INVALID_CREDENTIALS",
-  "INVALID_MFA",
-  "INVALID_UPDATED_USERNAME",
-  "USER_SETUP_REQUIRED",
-  "ITEM_NOT_SUPPORTED_UPDATE",
-]);
+/** POST link-sessions → 201 (DESIGN §4.6). `url` is the Link page on the admin routes. */
+export interface CreatedSession {
+  session: string;
+  url: string;
+  expiresAt: string;
+  hosted: boolean;
+  hostedUrl?: string;
+}
+
+/** GET link-sessions/<session>, and the Link page's own status route. */
+export interface SessionStatusReport {
+  status: SessionStatus;
+  mode: LinkMode;
+  expiresAt: string;
+  itemId?: string;
+  institutionName?: string;
+  accounts?: LinkEvent["accounts"];
+  message?: string;
+}
+
 const GONE_CODES = new Set(["ITEM_NOT_FOUND", "INVALID_ACCESS_TOKEN"]);
 
 const NODE_ID_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 export function isNodeId(v: unknown): v is string {
   return typeof v === "string" && NODE_ID_RE.test(v);
-}
-
-/** Plaid Link onSuccess metadata.accounts → our LinkedAccount list (only known, non-secret fields). */
-export function normaliseAccounts(raw: unknown): LinkedAccount[] {
-  if (!Array.isArray(raw)) return [];
-  const out: LinkedAccount[] = [];
-  for (const a of raw.slice(0, 200)) {
-    if (!a || typeof a !== "object") continue;
-    const r = a as Record<string, unknown>;
-    const id = typeof r.id === "string" ? r.id : typeof r.account_id === "string" ? r.account_id : null;
-    if (!id) continue;
-    out.push({
-      account_id: id.slice(0, 200),
-      name: typeof r.name === "string" ? r.name.slice(0, 200) : "",
-      mask: typeof r.mask === "string" ? r.mask.slice(0, 20) : null,
-      type: typeof r.type === "string" ? r.type.slice(0, 50) : "",
-      subtype: typeof r.subtype === "string" ? r.subtype.slice(0, 50) : null,
-    });
-  }
-  return out;
-}
-
-function normaliseInstitution(raw: unknown): { institution_id: string; name: string } | null {
-  if (!raw || typeof raw !== "object") return null;
-  const r = raw as Record<string, unknown>;
-  const name = typeof r.name === "string" ? r.name.slice(0, 200) : "";
-  const id = typeof r.institution_id === "string" ? r.institution_id.slice(0, 100) : "";
-  if (!name && !id) return null;
-  return { institution_id: id, name };
 }
 
 export function linkScriptUrl(config: Pick<ConfigLike, "environment" | "basePath">): string {
@@ -155,36 +143,30 @@ export function linkScriptUrl(config: Pick<ConfigLike, "environment" | "basePath
 }
 
 export class LinkService {
-  constructor(private readonly deps: LinkServiceDeps) {}
+  readonly writer: LinkWriter;
+  private readonly polls: PollSchedule;
+  private readonly now: () => number;
+  /** One re-login session being created per link at a time (concurrent failed syncs share it). */
+  private readonly relinkInFlight = new Map<string, Promise<LinkSession>>();
+
+  constructor(private readonly deps: LinkServiceDeps) {
+    this.writer = new LinkWriter(deps);
+    this.now = deps.now ?? Date.now;
+    const poll = (id: string) => this.pollHosted(id);
+    const onError = (id: string, err: unknown) => this.deps.warn(this.t("errors.poll-failed", { message: toPlaidError(err).plaid.message, session: id.slice(0, 6) }));
+    this.polls = deps.schedule ? deps.schedule(poll, onError) : new PollSchedule({ poll, onError, now: this.now });
+  }
 
   private t(key: string, vars?: Record<string, string | number>): string {
     return this.deps.t(key, vars);
   }
 
-  /** The access token of a link: the credential store first, then a pending (undeployed) link. */
   currentAccessToken(linkId: string): string | undefined {
-    const creds = this.deps.getCredentials(linkId);
-    const token = creds && typeof creds.accessToken === "string" && creds.accessToken ? creds.accessToken : undefined;
-    return token ?? this.deps.pending.get(linkId)?.accessToken;
+    return this.writer.currentAccessToken(linkId);
   }
 
-  /**
-   * Reconciles the pending store with the credentials a plaid-link node was deployed with:
-   * the same token deployed → the pending entry has done its job and is dropped; otherwise the
-   * pending token (always the newest: it is written on every completion and removed on
-   * "Remove at Plaid") is put back into the credential store so the next deploy persists it.
-   */
-  async reconcilePending(linkId: string, deployedToken: string | undefined): Promise<"none" | "dropped" | "adopted" | "kept"> {
-    const entry = this.deps.pending.get(linkId);
-    if (!entry) return "none";
-    if (deployedToken && deployedToken === entry.accessToken) {
-      this.deps.pending.remove(linkId);
-      return "dropped";
-    }
-    const creds = this.deps.getCredentials(linkId) ?? {};
-    if (creds.accessToken === entry.accessToken) return "kept";
-    await this.deps.addCredentials(linkId, { ...creds, accessToken: entry.accessToken });
-    return "adopted";
+  reconcilePending(linkId: string, deployedToken: string | undefined): ReturnType<LinkWriter["reconcilePending"]> {
+    return this.writer.reconcilePending(linkId, deployedToken);
   }
 
   private requireConfig(configId: unknown): ConfigLike {
@@ -199,8 +181,12 @@ export class LinkService {
   private plaidFailure(err: unknown, key = "errors.plaid"): LinkError {
     const e = toPlaidError(err).plaid;
     const message = e.display_message ? `${e.message} (${e.display_message})` : e.message;
-    const status = e.status !== null && e.status < 500 ? 400 : 502;
+    const status = e.status === 429 || e.type === "RATE_LIMIT_EXCEEDED" ? 429 : e.status !== null && e.status < 500 ? 400 : 502;
     return new LinkError(status, this.t(key, { code: e.code, message }), e.code);
+  }
+
+  private pageUrl(s: LinkSession): string {
+    return `${this.deps.adminRoot}plaid-sync/link/${s.id}`;
   }
 
   /** POST <admin>/plaid-sync/link-sessions */
@@ -208,48 +194,78 @@ export class LinkService {
     link: unknown;
     config: unknown;
     mode: unknown;
-    /** The editor's origin (from the request), used for the demo OAuth redirect. */
+    /** The editor's origin (from the request): the demo OAuth redirect and the demo hosted URL. */
     editorOrigin?: string;
-  }): Promise<{ session: string; url: string; expiresAt: string }> {
+  }): Promise<CreatedSession> {
     const { link, mode } = input;
     if (!isNodeId(link)) throw new LinkError(400, this.t("errors.no-link"), "NO_LINK");
     if (mode !== "add" && mode !== "update") throw new LinkError(400, this.t("errors.bad-mode"), "BAD_MODE");
     const linkNode = this.deps.getLinkNode(link);
     const configId = isNodeId(input.config) ? input.config : linkNode?.config;
     const config = this.requireConfig(configId);
-    const accessToken = this.currentAccessToken(link);
+    const s = await this.openSession(link, config, mode, "editor", input.editorOrigin);
+    return {
+      session: s.id,
+      url: this.pageUrl(s),
+      expiresAt: new Date(s.expiresAt).toISOString(),
+      hosted: s.kind === "hosted",
+      ...(s.hostedUrl ? { hostedUrl: s.hostedUrl } : {}),
+    };
+  }
+
+  private async openSession(linkId: string, config: ConfigLike, mode: LinkMode, purpose: SessionPurpose, editorOrigin?: string): Promise<LinkSession> {
+    const accessToken = this.currentAccessToken(linkId);
     if (mode === "add" && accessToken) throw new LinkError(409, this.t("errors.already-linked"), "ALREADY_LINKED");
     if (mode === "update" && !accessToken) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
-
-    const redirectUri = this.redirectUriFor(config, input.editorOrigin);
-    const request: LinkTokenCreateRequest = {
-      client_name: config.clientName || "Node-RED",
-      language: config.language || "en",
-      country_codes: (config.countryCodes.length ? config.countryCodes : ["US"]) as CountryCode[],
-      user: { client_user_id: `node-red-${link}` },
-    };
-    if (redirectUri) request.redirect_uri = redirectUri;
-    if (mode === "add") {
-      request.products = ["transactions" as Products];
-      request.transactions = { days_requested: config.daysRequested };
-    } else {
-      request.access_token = accessToken;
-    }
-    let linkToken: string;
+    const hosted = config.linkMode === "hosted";
+    const lifetimeSeconds = purpose === "relink" ? config.relinkLifetimeSeconds : HOSTED_EDITOR_LIFETIME_SECONDS;
+    const request = linkTokenRequest(config, {
+      linkId,
+      mode,
+      accessToken,
+      ...(hosted ? { hostedLifetimeSeconds: lifetimeSeconds } : { redirectUri: this.redirectUriFor(config, editorOrigin) }),
+    });
+    let data: { link_token: string; expiration: string; hosted_link_url?: string };
     try {
       const client = await config.getClient();
-      const res = await client.linkTokenCreate(request);
-      linkToken = res.data.link_token;
+      data = (await client.linkTokenCreate(request)).data;
     } catch (err) {
-      throw this.plaidFailure(err, "errors.link-token");
+      throw this.plaidFailure(err, hosted ? "errors.link-token-hosted" : "errors.link-token");
     }
-    const s = this.deps.sessions.create({ linkId: link, configId: config.id, mode, linkToken });
-    return { session: s.id, url: `${this.deps.adminRoot}plaid-sync/link/${s.id}`, expiresAt: new Date(s.expiresAt).toISOString() };
+    const now = this.now();
+    const tokenExpiry = Date.parse(data.expiration) || now + lifetimeSeconds * 1000;
+    if (hosted) {
+      if (!data.hosted_link_url) throw new LinkError(502, this.t("errors.no-hosted-url"), "NO_HOSTED_URL");
+      const s = this.deps.sessions.create({
+        linkId,
+        configId: config.id,
+        mode,
+        linkToken: data.link_token,
+        kind: "hosted",
+        purpose,
+        hostedUrl: config.browserHostedUrl(data.hosted_link_url, editorOrigin),
+        linkTokenExpiresAt: tokenExpiry,
+        expiresAt: tokenExpiry,
+      });
+      this.polls.watch(s.id, s.expiresAt, purpose === "editor");
+      return s;
+    }
+    return this.deps.sessions.create({
+      linkId,
+      configId: config.id,
+      mode,
+      linkToken: data.link_token,
+      kind: "embedded",
+      purpose,
+      linkTokenExpiresAt: tokenExpiry,
+      ...(purpose === "relink" ? { expiresAt: now + lifetimeSeconds * 1000 } : {}),
+    });
   }
 
   /**
-   * OAuth: the configured redirect URI, or in demo mode (where the simulator accepts any) the
-   * editor's own `<admin>/plaid-sync/oauth`, so OAuth institutions work out of the box.
+   * OAuth (embedded Link only): the configured redirect URI, or in demo mode (where the simulator
+   * accepts any) the editor's own `<admin>/plaid-sync/oauth`, so OAuth institutions work out of
+   * the box.
    */
   redirectUriFor(config: ConfigLike, editorOrigin?: string): string | undefined {
     if (config.redirectUri) return config.redirectUri;
@@ -258,124 +274,283 @@ export class LinkService {
     return `${base}${this.deps.adminRoot}plaid-sync/oauth`;
   }
 
-  /** For the Link page: the session and where to load Link from. Null for a wrong/expired/used session. */
+  /**
+   * GET link-sessions/<session> (editor) and link/<session>/status (the Link page): what became
+   * of a session. Asking counts as watching: Plaid is then polled at the fast pace. `linkId`,
+   * when given, must be the session's own link.
+   */
+  sessionStatus(sessionId: unknown, linkId?: unknown): SessionStatusReport {
+    const s = this.deps.sessions.find(sessionId);
+    if (!s || (linkId !== undefined && linkId !== s.linkId)) throw new LinkError(404, this.t("errors.session-unknown"), "SESSION_UNKNOWN");
+    if (s.kind === "hosted" && (s.status === "open" || s.status === "exited")) this.polls.touch(s.id);
+    const out: SessionStatusReport = { status: s.status, mode: s.mode, expiresAt: new Date(s.expiresAt).toISOString() };
+    if (s.result) {
+      out.itemId = s.result.itemId;
+      out.institutionName = s.result.institutionName;
+      out.accounts = s.result.accounts;
+    }
+    if (s.message) out.message = s.message;
+    return out;
+  }
+
+  /** For the Link page: the session and where to load Link from. Null for an unknown or ended embedded session. */
   pageInfo(sessionId: unknown): { session: LinkSession; scriptUrl: string; institutionName: string } | null {
-    const s = this.deps.sessions.get(sessionId);
+    const s = this.deps.sessions.find(sessionId);
     if (!s) return null;
+    // An embedded page works once; a hosted page keeps showing how its session ended.
+    if (s.kind === "embedded" && s.status !== "open") return null;
     const config = this.deps.getConfig(s.configId);
     if (!config) return null;
     const linkNode = this.deps.getLinkNode(s.linkId);
-    const pending = this.deps.pending.get(s.linkId);
+    const pending = this.writer.pendingEntry(s.linkId);
     return { session: s, scriptUrl: linkScriptUrl(config), institutionName: linkNode?.institutionName || pending?.institutionName || "" };
   }
 
-  /** GET …/link/<session>/token */
-  token(sessionId: unknown): { link_token: string; mode: LinkMode; expiresAt: string } {
+  /**
+   * GET …/link/<session>/token (embedded page). An update-mode link_token lives 30 minutes at
+   * Plaid while a re-login page lives a day: a new link_token is made when the page is opened
+   * after that, so only someone opening the page costs one.
+   */
+  async token(sessionId: unknown): Promise<{ link_token: string; mode: LinkMode; expiresAt: string }> {
     const s = this.deps.sessions.get(sessionId);
-    if (!s) throw new LinkError(404, this.t("errors.session-invalid"), "SESSION_INVALID");
-    return { link_token: s.linkToken, mode: s.mode, expiresAt: new Date(s.expiresAt).toISOString() };
+    if (!s || s.kind !== "embedded") throw new LinkError(404, this.t("errors.session-invalid"), "SESSION_INVALID");
+    let linkToken = s.linkToken;
+    if (this.now() >= s.linkTokenExpiresAt - 60_000) {
+      const config = this.requireConfig(s.configId);
+      const accessToken = this.currentAccessToken(s.linkId);
+      if (s.mode === "update" && !accessToken) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
+      const request = linkTokenRequest(config, { linkId: s.linkId, mode: s.mode, accessToken, redirectUri: this.redirectUriFor(config) });
+      try {
+        const data = (await (await config.getClient()).linkTokenCreate(request)).data;
+        linkToken = data.link_token;
+        this.deps.sessions.update(s.id, { linkToken, linkTokenExpiresAt: Date.parse(data.expiration) || this.now() + SESSION_TTL_MS });
+      } catch (err) {
+        throw this.plaidFailure(err, "errors.link-token");
+      }
+    }
+    return { link_token: linkToken, mode: s.mode, expiresAt: new Date(s.expiresAt).toISOString() };
   }
 
-  /** POST …/link/<session>/complete {public_token, metadata} */
+  /** POST …/link/<session>/complete {public_token, metadata} (embedded page). */
   async complete(sessionId: unknown, body: unknown): Promise<LinkEvent> {
     const s = this.deps.sessions.claim(sessionId);
     if (!s) throw new LinkError(404, this.t("errors.session-invalid"), "SESSION_INVALID");
     try {
-      const result = await this.completeClaimed(s, body);
-      this.deps.sessions.finish(s.id);
-      return result;
+      const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+      const publicToken = b.public_token;
+      if (typeof publicToken !== "string" || !publicToken || publicToken.length > 1000) {
+        throw new LinkError(400, this.t("errors.no-public-token"), "NO_PUBLIC_TOKEN");
+      }
+      const config = this.deps.getConfig(s.configId);
+      if (!config) throw new LinkError(409, this.t("errors.config-not-deployed"), "CONFIG_NOT_DEPLOYED");
+      const event = s.mode === "add" ? await this.collectAdded(s, config, publicToken) : await this.collectRepaired(s, config);
+      this.deps.sessions.finish(s.id, { itemId: event.itemId, institutionName: event.institution?.name ?? "", accounts: event.accounts });
+      return event;
     } catch (err) {
       this.deps.sessions.release(s.id);
       throw err;
     }
   }
 
-  private async completeClaimed(s: LinkSession, body: unknown): Promise<LinkEvent> {
-    const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
-    const publicToken = b.public_token;
-    if (typeof publicToken !== "string" || !publicToken || publicToken.length > 1000) {
-      throw new LinkError(400, this.t("errors.no-public-token"), "NO_PUBLIC_TOKEN");
-    }
-    const metadata = (b.metadata && typeof b.metadata === "object" ? b.metadata : {}) as Record<string, unknown>;
-    const config = this.deps.getConfig(s.configId);
-    if (!config) throw new LinkError(409, this.t("errors.config-not-deployed"), "CONFIG_NOT_DEPLOYED");
-    const linkNode = this.deps.getLinkNode(s.linkId);
-    const previous = this.deps.pending.get(s.linkId);
-    let institution = normaliseInstitution(metadata.institution);
-    const accounts = normaliseAccounts(metadata.accounts);
+  /**
+   * A new Item: exchange the public token server-side, store the access token durably, then read
+   * the institution and accounts from Plaid. `fallback` (hosted: what Plaid's server reported at
+   * the end of the flow) is used only when Plaid cannot be asked right now.
+   */
+  private async collectAdded(s: LinkSession, config: ConfigLike, publicToken: string, fallback?: HostedSuccess): Promise<LinkEvent> {
+    if (this.currentAccessToken(s.linkId)) throw new LinkError(409, this.t("errors.already-linked"), "ALREADY_LINKED");
     let client: PlaidApi;
+    let accessToken: string;
+    let itemId: string;
     try {
       client = await config.getClient();
+      const ex = await client.itemPublicTokenExchange({ public_token: publicToken });
+      accessToken = ex.data.access_token;
+      itemId = ex.data.item_id;
+    } catch (err) {
+      throw this.plaidFailure(err, "errors.exchange-failed");
+    }
+    // The token first, alone: from here on the Item is ours whatever fails next, never orphaned.
+    const stored = { accessToken, itemId, institutionId: "", institutionName: "", accounts: [] as LinkEvent["accounts"], configId: s.configId };
+    await this.storeOrFail(s.linkId, stored);
+    let details: Omit<ItemDetails, "errorCode">;
+    try {
+      details = await readItemDetails(client, accessToken);
+    } catch (err) {
+      this.deps.warn(this.t("errors.details-failed", { message: toPlaidError(err).plaid.message }));
+      details = { itemId, institutionId: fallback?.institution?.institution_id ?? "", institutionName: fallback?.institution?.name ?? "", accounts: fallback?.accounts ?? [] };
+    }
+    await this.storeOrFail(s.linkId, { ...stored, ...details, itemId });
+    const event: LinkEvent = { mode: "add", linkId: s.linkId, itemId, institution: normaliseInstitution({ institution_id: details.institutionId, name: details.institutionName }), accounts: details.accounts };
+    this.writer.announce(event);
+    return event;
+  }
+
+  /** Update mode finished: the Item keeps its access token (no exchange); confirm with Plaid and refresh what we know. */
+  private async collectRepaired(s: LinkSession, config: ConfigLike): Promise<LinkEvent> {
+    const accessToken = this.currentAccessToken(s.linkId);
+    if (!accessToken) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
+    let details: ItemDetails;
+    try {
+      details = await readItemDetails(await config.getClient(), accessToken);
     } catch (err) {
       throw this.plaidFailure(err);
     }
-
-    let accessToken: string;
-    let itemId: string;
-    if (s.mode === "add") {
-      if (this.currentAccessToken(s.linkId)) throw new LinkError(409, this.t("errors.already-linked"), "ALREADY_LINKED");
-      try {
-        const ex = await client.itemPublicTokenExchange({ public_token: publicToken });
-        accessToken = ex.data.access_token;
-        itemId = ex.data.item_id;
-      } catch (err) {
-        throw this.plaidFailure(err, "errors.exchange-failed");
-      }
-    } else {
-      // Update mode: the Item and its access token stay the same; no exchange is needed.
-      const token = this.currentAccessToken(s.linkId);
-      if (!token) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
-      accessToken = token;
-      itemId = linkNode?.itemId || previous?.itemId || "";
-      if (!itemId || !institution) {
-        try {
-          const item = (await client.itemGet({ access_token: token })).data.item;
-          itemId = item.item_id;
-          institution = institution ?? { institution_id: item.institution_id ?? "", name: item.institution_name ?? "" };
-        } catch (err) {
-          throw this.plaidFailure(err);
-        }
-      }
+    if (details.errorCode && NEEDS_LOGIN_CODES.has(details.errorCode)) {
+      throw new LinkError(409, this.t("errors.still-needs-login", { code: details.errorCode }), details.errorCode);
     }
+    const linkNode = this.deps.getLinkNode(s.linkId);
+    const accounts = details.accounts.length ? details.accounts : (linkNode?.accounts ?? this.writer.pendingEntry(s.linkId)?.accounts ?? []);
+    await this.storeOrFail(s.linkId, { accessToken, itemId: details.itemId, institutionId: details.institutionId, institutionName: details.institutionName, accounts, configId: s.configId });
+    const event: LinkEvent = { mode: "update", linkId: s.linkId, itemId: details.itemId, institution: normaliseInstitution({ institution_id: details.institutionId, name: details.institutionName }), accounts };
+    this.writer.announce(event);
+    this.endRelink(s.linkId, s.id);
+    this.deps.onLoginRepaired?.(s.linkId);
+    return event;
+  }
 
-    const finalAccounts = accounts.length ? accounts : (linkNode?.accounts ?? previous?.accounts ?? []);
-    const entry: PendingLink = {
-      accessToken,
-      itemId,
-      institutionId: institution?.institution_id ?? "",
-      institutionName: institution?.name ?? "",
-      accounts: finalAccounts,
-      configId: s.configId,
-      savedAt: new Date().toISOString(),
-    };
-    const deployed = linkNode?.credentials && typeof linkNode.credentials.accessToken === "string" ? linkNode.credentials.accessToken : undefined;
-    // Durable first (encrypted), then the in-memory credential store; never one without the other.
-    const wrotePending = deployed !== accessToken;
-    if (wrotePending) this.deps.pending.put(s.linkId, entry);
+  private async storeOrFail(linkId: string, link: Parameters<LinkWriter["store"]>[1]): Promise<void> {
     try {
-      const existing = this.deps.getCredentials(s.linkId) ?? {};
-      await this.deps.addCredentials(s.linkId, { ...existing, accessToken });
+      await this.writer.store(linkId, link);
     } catch (err) {
-      if (wrotePending) {
-        if (previous) this.deps.pending.put(s.linkId, previous);
-        else this.deps.pending.remove(s.linkId);
-      }
       throw new LinkError(500, this.t("errors.store-failed", { message: (err as Error).message }), "STORE_FAILED");
     }
-    if (linkNode) {
-      linkNode.itemId = itemId;
-      linkNode.institutionId = entry.institutionId;
-      linkNode.institutionName = entry.institutionName;
-      linkNode.accounts = finalAccounts;
+  }
+
+  /** After a restart: every hosted session that can still end is polled again. */
+  resume(): void {
+    for (const s of this.deps.sessions.live()) if (s.kind === "hosted") this.polls.watch(s.id, s.expiresAt);
+  }
+
+  /** Node-RED stops: no more polling (sessions stay on disk and resume()). */
+  close(): void {
+    this.polls.stopAll();
+  }
+
+  /** One look at Plaid for a hosted session; collects a linked bank, records an exit, or expires it. */
+  private async pollHosted(id: string): Promise<PollResult> {
+    const s = this.deps.sessions.find(id);
+    if (!s || s.kind !== "hosted" || (s.status !== "open" && s.status !== "exited")) return "done";
+    const config = this.deps.getConfig(s.configId);
+    const now = this.now();
+    const expired = now >= s.expiresAt;
+    if (!config) {
+      // Not deployed (yet): keep the session; it is picked up when the config comes back.
+      if (expired && now - s.expiresAt > EXPIRED_GIVE_UP_MS) return this.endSession(s, "expired");
+      throw new Error(this.t("errors.config-not-deployed"));
     }
-    const event: LinkEvent = { mode: s.mode, linkId: s.linkId, itemId, institution, accounts: finalAccounts };
-    this.deps.publish(`plaid-sync/link/${s.linkId}`, event);
-    return event;
+    let data;
+    try {
+      data = (await (await config.getClient()).linkTokenGet({ link_token: s.linkToken })).data;
+    } catch (err) {
+      const e = toPlaidError(err).plaid;
+      if (e.code === "INVALID_LINK_TOKEN" || (expired && now - s.expiresAt > EXPIRED_GIVE_UP_MS)) return this.endSession(s, "expired");
+      throw toPlaidError(err);
+    }
+    const outcome = readHostedOutcome(data, s.mode);
+    if (outcome.state === "success") return this.collectHosted(s, config, outcome);
+    if (expired) return this.endSession(s, "expired");
+    if (outcome.state === "exited" && s.status !== "exited") {
+      this.deps.sessions.update(s.id, { status: "exited", message: outcome.message ?? this.t("page.exited") });
+    }
+    return "again";
+  }
+
+  private endSession(s: LinkSession, status: SessionStatus, message?: string): PollResult {
+    this.deps.sessions.update(s.id, { status, ...(message ? { message } : {}) });
+    return "done";
+  }
+
+  private async collectHosted(s: LinkSession, config: ConfigLike, outcome: HostedSuccess): Promise<PollResult> {
+    if (s.mode === "update") {
+      try {
+        const ev = await this.collectRepaired(s, config);
+        this.deps.sessions.update(s.id, { status: "linked", result: { itemId: ev.itemId, institutionName: ev.institution?.name ?? "", accounts: ev.accounts } });
+        return "done";
+      } catch (err) {
+        return this.hostedFailure(s, err);
+      }
+    }
+    const [first, ...extra] = outcome.publicTokens;
+    let result: PollResult = "done";
+    try {
+      const ev = await this.collectAdded(s, config, first, outcome);
+      this.deps.sessions.update(s.id, { status: "linked", result: { itemId: ev.itemId, institutionName: ev.institution?.name ?? "", accounts: ev.accounts } });
+    } catch (err) {
+      if (err instanceof LinkError && err.code === "ALREADY_LINKED") {
+        // Another window finished first: this Item would be billed and never synced. Remove it.
+        extra.unshift(first);
+        this.deps.sessions.update(s.id, { status: "failed", message: this.t("errors.linked-elsewhere") });
+      } else {
+        result = this.hostedFailure(s, err);
+        if (result === "again") return result;
+      }
+    }
+    for (const token of extra) await this.removeStray(config, token);
+    return result;
+  }
+
+  /**
+   * A temporary failure (Plaid unavailable or rate-limited, the credential store refusing) is
+   * polled again: Plaid keeps the result and the public token lives 30 minutes. Anything else
+   * ends the session, saying why.
+   */
+  private hostedFailure(s: LinkSession, err: unknown): PollResult {
+    if (!(err instanceof LinkError) || err.status >= 500 || err.status === 429) throw err;
+    return this.endSession(s, "failed", err.message);
+  }
+
+  /** An extra Item from the same Hosted Link session (or a second window): exchanged and removed at Plaid, so nothing is orphaned. */
+  private async removeStray(config: ConfigLike, publicToken: string): Promise<void> {
+    try {
+      const client = await config.getClient();
+      const ex = await client.itemPublicTokenExchange({ public_token: publicToken });
+      await client.itemRemove({ access_token: ex.data.access_token });
+      this.deps.warn(this.t("errors.stray-removed", { item: ex.data.item_id }));
+    } catch (err) {
+      this.deps.warn(this.t("errors.stray-failed", { message: toPlaidError(err).plaid.message }));
+    }
+  }
+
+  /**
+   * The re-login URL for a link that needs a new login (msg.error.cause.relinkUrl): the open
+   * re-login session's, or a new one — one per episode, not one per failed sync. Hosted: Plaid's
+   * own URL, usable from any device; embedded: the Link page on this Node-RED's public URL.
+   */
+  async relinkUrl(linkId: string, configId: string): Promise<string> {
+    const config = this.requireConfig(configId);
+    const now = this.now();
+    const kind = config.linkMode === "hosted" ? "hosted" : "embedded";
+    const open = this.deps.sessions
+      .forLink(linkId)
+      .find((s) => s.purpose === "relink" && s.kind === kind && s.configId === config.id && s.expiresAt - now >= RELINK_MIN_REMAINING_MS);
+    let s = open;
+    if (!s) {
+      let creating = this.relinkInFlight.get(linkId);
+      if (!creating) {
+        creating = this.openSession(linkId, config, "update", "relink").finally(() => this.relinkInFlight.delete(linkId));
+        this.relinkInFlight.set(linkId, creating);
+      }
+      s = await creating;
+    }
+    return s.kind === "hosted" && s.hostedUrl ? s.hostedUrl : config.publicBaseUrl() + this.pageUrl(s);
+  }
+
+  /** The Item works again (a sync succeeded, or a login finished): its re-login URL is no longer needed. */
+  endRelink(linkId: string, exceptSession?: string): boolean {
+    let ended = false;
+    for (const s of this.deps.sessions.forLink(linkId)) {
+      if (s.purpose !== "relink" || s.id === exceptSession) continue;
+      this.polls.stop(s.id);
+      this.deps.sessions.update(s.id, { status: "expired", message: this.t("errors.relink-not-needed") });
+      ended = true;
+    }
+    return ended;
   }
 
   private configFor(linkId: string, configId: unknown): ConfigLike {
     const linkNode = this.deps.getLinkNode(linkId);
-    const id = isNodeId(configId) ? configId : (linkNode?.config ?? this.deps.pending.get(linkId)?.configId);
+    const id = isNodeId(configId) ? configId : (linkNode?.config ?? this.writer.pendingEntry(linkId)?.configId);
     return this.requireConfig(id);
   }
 
@@ -394,20 +569,9 @@ export class LinkService {
       if (!GONE_CODES.has(e.code)) throw this.plaidFailure(err, "errors.remove-failed");
       alreadyGone = true;
     }
-    const creds = { ...(this.deps.getCredentials(linkId) ?? {}) };
-    delete creds.accessToken;
-    await this.deps.addCredentials(linkId, creds);
-    this.deps.pending.remove(linkId);
+    for (const s of this.deps.sessions.forLink(linkId)) this.polls.stop(s.id);
     this.deps.sessions.revokeForLink(linkId);
-    const linkNode = this.deps.getLinkNode(linkId);
-    if (linkNode) {
-      linkNode.itemId = "";
-      linkNode.institutionId = "";
-      linkNode.institutionName = "";
-      linkNode.accounts = [];
-    }
-    const event: LinkEvent = { mode: "remove", linkId, itemId: "", institution: null, accounts: [], removed: true };
-    this.deps.publish(`plaid-sync/link/${linkId}`, event);
+    await this.writer.forget(linkId);
     return { removed: true, alreadyGone };
   }
 
@@ -423,7 +587,7 @@ export class LinkService {
     }
     const token = this.currentAccessToken(linkId);
     if (!token) return { linked: false };
-    const pendingDeploy = !!this.deps.pending.get(linkId);
+    const pendingDeploy = !!this.writer.pendingEntry(linkId);
     const config = this.configFor(linkId, configId);
     try {
       const client = await config.getClient();
@@ -447,7 +611,7 @@ export class LinkService {
         lastFailedUpdate: tx?.last_failed_update ?? null,
         consentExpiration: item.consent_expiration_time ?? null,
         error,
-        needsLogin: !!error && LOGIN_CODES.has(error.code),
+        needsLogin: !!error && NEEDS_LOGIN_CODES.has(error.code),
         pendingDeploy,
       };
     } catch (err) {
@@ -459,7 +623,7 @@ export class LinkService {
           itemId: linkNode?.itemId,
           institutionName: linkNode?.institutionName ?? null,
           error: { code: e.code, type: e.type, message: e.message, display_message: e.display_message },
-          needsLogin: LOGIN_CODES.has(e.code),
+          needsLogin: NEEDS_LOGIN_CODES.has(e.code),
           pendingDeploy,
         };
       }
@@ -467,3 +631,5 @@ export class LinkService {
     }
   }
 }
+
+export { normaliseAccounts };

@@ -7,8 +7,10 @@ import type { NodeAPI, NodeDef } from "node-red";
 import type { PlaidApi } from "plaid";
 import { createPlaidClient, hostedBasePath, normaliseBasePath, type PlaidEnvironmentName } from "../plaid/client";
 import { PlaidRequestError } from "../plaid/errors";
-import { getDemoSimulator } from "../link/demo";
-import { seenEditorOrigin, userDirOf } from "../link/nodered";
+import { getDemoSimulator, viaDemoProxy } from "../link/demo";
+import { MAX_HOSTED_LIFETIME_SECONDS } from "../link/link-token";
+import type { LinkModeSetting } from "../link/service";
+import { adminRootOf, seenEditorOrigin, userDirOf } from "../link/nodered";
 import type { PlaidConfigNode } from "./types";
 
 interface PlaidConfigDef extends NodeDef {
@@ -20,6 +22,8 @@ interface PlaidConfigDef extends NodeDef {
   redirectUri?: string;
   daysRequested?: number | string;
   publicUrl?: string;
+  linkMode?: string;
+  relinkLifetimeHours?: number | string;
 }
 
 interface PlaidConfigCredentials {
@@ -28,6 +32,10 @@ interface PlaidConfigCredentials {
 }
 
 const ENVIRONMENTS: PlaidEnvironmentName[] = ["demo", "sandbox", "production", "custom"];
+const LINK_MODES: LinkModeSetting[] = ["hosted", "embedded"];
+/** A re-login URL lives a day by default; Plaid allows up to 21 days (url_lifetime_seconds). */
+const DEFAULT_RELINK_HOURS = 24;
+const MAX_RELINK_HOURS = MAX_HOSTED_LIFETIME_SECONDS / 3600;
 
 function parseCountryCodes(v: unknown): string[] {
   const list = String(v ?? "")
@@ -87,12 +95,23 @@ export = function plaidConfigModule(RED: NodeAPI): void {
     this.redirectUri = String(def.redirectUri ?? "").trim();
     this.daysRequested = parseDaysRequested(def.daysRequested ?? 730);
     this.publicUrl = String(def.publicUrl ?? "").trim();
+    const linkMode = String(def.linkMode ?? "").trim() || "hosted";
+    this.linkMode = linkMode as LinkModeSetting;
+    const relinkHoursRaw = def.relinkLifetimeHours ?? DEFAULT_RELINK_HOURS;
+    const relinkHours = relinkHoursRaw === "" ? DEFAULT_RELINK_HOURS : Number(relinkHoursRaw);
+    this.relinkLifetimeSeconds = Math.round(relinkHours * 3600);
 
     const creds = (): PlaidConfigCredentials => (this.credentials ?? {}) as PlaidConfigCredentials;
     let client: Promise<PlaidApi> | null = null;
+    /** Demo: where the in-process simulator listens, once started (its URLs go through the demo proxy). */
+    let demoUrl: string | null = null;
 
     this.problem = (): string | null => {
       if (!ENVIRONMENTS.includes(env)) return t("errors.bad-environment", { environment: env });
+      if (!LINK_MODES.includes(this.linkMode)) return t("errors.bad-link-mode", { mode: linkMode });
+      if (!Number.isFinite(relinkHours) || relinkHours < 1 || relinkHours > MAX_RELINK_HOURS) {
+        return t("errors.bad-relink-lifetime", { hours: String(relinkHoursRaw), max: MAX_RELINK_HOURS });
+      }
       if (env === "custom") {
         if (!this.basePath) return t("errors.missing-base-path");
         if (!isHttpUrl(this.basePath)) return t("errors.bad-base-path");
@@ -119,6 +138,7 @@ export = function plaidConfigModule(RED: NodeAPI): void {
         client = (async () => {
           if (env === "demo") {
             const sim = await getDemoSimulator(userDirOf(RED));
+            demoUrl = sim.url;
             return createPlaidClient({ basePath: sim.url, clientId: sim.clientId, secret: sim.secret });
           }
           const { clientId, secret } = creds();
@@ -136,6 +156,9 @@ export = function plaidConfigModule(RED: NodeAPI): void {
       const configured = this.publicUrl.replace(/\/+$/, "");
       return configured && isHttpUrl(configured) ? configured : guessBaseUrl();
     };
+
+    this.browserHostedUrl = (url: string, base?: string): string =>
+      env === "demo" && demoUrl ? viaDemoProxy(url, demoUrl, base && /^https?:\/\/[^/]+$/i.test(base) ? base : this.publicBaseUrl(), adminRootOf(RED)) : url;
 
     const problem = this.problem();
     if (problem) this.warn(problem);

@@ -4,7 +4,7 @@
  */
 import type { NodeAPI, NodeDef } from "node-red";
 import { linkRuntime } from "../link/nodered";
-import { normaliseAccounts } from "../link/service";
+import { normaliseAccounts } from "../link/accounts";
 import type { LinkedAccount, PlaidConfigNode, PlaidLinkNode } from "./types";
 
 interface PlaidLinkDef extends NodeDef {
@@ -40,12 +40,17 @@ export = function plaidLinkModule(RED: NodeAPI): void {
 
     this.getAccessToken = (): string | undefined => rt.service.currentAccessToken(this.id);
 
-    this.createRelinkUrl = async (): Promise<string> => {
+    this.relinkUrl = (): Promise<string> => {
       const cfg = this.configNode();
-      if (!cfg) throw new Error(t("errors.config-not-deployed"));
-      const { url } = await rt.service.createSession({ link: this.id, config: cfg.id, mode: "update" });
-      return cfg.publicBaseUrl() + url;
+      if (!cfg) return Promise.reject(new Error(t("errors.config-not-deployed")));
+      return rt.service.relinkUrl(this.id, cfg.id);
     };
+
+    this.loginWorks = (): void => {
+      rt.service.endRelink(this.id);
+    };
+
+    this.onLoginRepaired = (listener: () => void): (() => void) => rt.onLoginRepaired(this.id, listener);
 
     // A link completed but never deployed (or deployed before a restart) is taken back from the
     // encrypted pending store; one whose token is now deployed is dropped from it.

@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
-import { PlaidRequestError, toPlaidError, type PlaidSyncError } from "../plaid/errors";
-import { describe, needsLogin } from "../sync/advice";
+import { needsLogin, PlaidRequestError, toPlaidError, type PlaidSyncError } from "../plaid/errors";
+import { describe, statusKeyFor } from "../sync/advice";
 import { engineError, SyncEngine, type CommitMode, type EngineSettings, type SyncSummary } from "../sync/engine";
 import { DEFAULT_BATCH_SIZE } from "../sync/parts";
 import { isValidTimezone } from "../influx/time";
@@ -193,7 +193,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
         try {
           let timer: NodeJS.Timeout | undefined;
           const url = await Promise.race([
-            linkNode.createRelinkUrl(),
+            linkNode.relinkUrl(),
             new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), 10_000))),
           ]).finally(() => clearTimeout(timer));
           if (typeof url === "string" && url) info.relinkUrl = url;
@@ -205,10 +205,16 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
     }
 
     function failStatus(e: PlaidSyncError): void {
-      if (needsLogin(e)) node.status({ fill: "yellow", shape: "ring", text: t("status.needsLogin") });
-      else if (e.code === "SYNC_ABORTED") node.status({});
-      else node.status({ fill: "red", shape: "ring", text: e.code });
+      if (e.code === "SYNC_ABORTED") node.status({});
+      else if (needsLogin(e)) node.status({ fill: "yellow", shape: "ring", text: t("status.needsLogin") });
+      else node.status({ fill: "red", shape: "ring", text: t(`status.${statusKeyFor(e)}`) });
     }
+
+    // Logged in again from any device (a re-login URL on a phone, "Log in again" in the editor):
+    // the yellow "needs login" goes; the next trigger syncs.
+    const unsubscribeRepaired = linkNode?.onLoginRepaired(() => {
+      node.status({ fill: "green", shape: "ring", text: t("status.loginRepaired") });
+    });
 
     async function fail(msg: NodeMessageInFlow & { error?: unknown }, err: unknown, done: (err?: Error) => void): Promise<void> {
       const clean = toPlaidError(err).plaid;
@@ -256,11 +262,15 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
       }
       engine
         .trigger(topic === "resync" ? "resync" : "sync")
-        .then(() => done())
+        .then(() => {
+          linkNode?.loginWorks();
+          done();
+        })
         .catch((err) => fail(msg, err, done));
     });
 
     node.on("close", (_removed: boolean, done: () => void) => {
+      unsubscribeRepaired?.();
       const finish = (): void => {
         node.status({});
         done();

@@ -6,13 +6,10 @@ import type { Node } from "node-red";
 import type { PlaidApi } from "plaid";
 import type { PlaidEnvironmentName } from "../plaid/client";
 
-export interface LinkedAccount {
-  account_id: string;
-  name: string;
-  mask: string | null;
-  type: string;
-  subtype: string | null;
-}
+import type { LinkedAccount } from "../link/types";
+import type { LinkModeSetting } from "../link/service";
+
+export type { LinkedAccount };
 
 export interface PlaidConfigNode extends Node {
   environment: PlaidEnvironmentName;
@@ -21,6 +18,12 @@ export interface PlaidConfigNode extends Node {
   language: string;
   redirectUri: string;
   daysRequested: number;
+  /** Hosted Link (Plaid's own page, the default) or the embedded Link page of the admin routes. */
+  linkMode: LinkModeSetting;
+  /** How long a re-login URL (msg.error.cause.relinkUrl) stays valid. */
+  relinkLifetimeSeconds: number;
+  /** Plaid's hosted_link_url as a browser reaches it (demo: through the admin routes' proxy). */
+  browserHostedUrl(url: string, base?: string): string;
   /** The official client for this environment. In `demo` this starts the in-process simulator on first use. */
   getClient(): Promise<PlaidApi>;
   /** Why the config cannot be used (e.g. keys missing), or null when it can. Names what is wrong. */
@@ -38,6 +41,14 @@ export interface PlaidLinkNode extends Node {
   accounts: LinkedAccount[];
   /** Read fresh from the credential store at each use: an admin route may have replaced it since deploy. */
   getAccessToken(): string | undefined;
-  /** A fresh, single-use update-mode ("Log in again") Link URL for this Item, absolute, for notifications. */
-  createRelinkUrl(): Promise<string>;
+  /**
+   * The re-login URL of this Item's current "needs login" episode (absolute, for notifications):
+   * created on the first call, then the same URL until it is used or about to expire. Hosted Link:
+   * Plaid's own page, usable from any device.
+   */
+  relinkUrl(): Promise<string>;
+  /** A sync worked: the Item needs no re-login URL any more. */
+  loginWorks(): void;
+  /** `listener` runs when the Item logs in again (from any device); returns the unsubscribe. */
+  onLoginRepaired(listener: () => void): () => void;
 }

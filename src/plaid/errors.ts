@@ -86,6 +86,29 @@ export function toPlaidError(err: unknown): PlaidRequestError {
   });
 }
 
+/**
+ * Error codes the user resolves by logging in again (Link update mode). The one list the sync
+ * engine, the link service and the editor share: a code here gets "needs login", a re-login URL
+ * and the "Log in again" button everywhere, never a raw code in one place and advice in another.
+ * PENDING_EXPIRATION and PENDING_DISCONNECT are webhook codes rather than error codes, but they
+ * are fixed the same way, before the bank cuts the link.
+ */
+export const NEEDS_LOGIN_CODES: ReadonlySet<string> = new Set([
+  "ITEM_LOGIN_REQUIRED",
+  "PENDING_EXPIRATION",
+  "PENDING_DISCONNECT",
+  "INVALID_CREDENTIALS",
+  "INVALID_MFA",
+  "INVALID_UPDATED_USERNAME",
+  "INSUFFICIENT_CREDENTIALS",
+  "ITEM_LOCKED",
+  "USER_SETUP_REQUIRED",
+]);
+
+export function needsLogin(e: Pick<PlaidSyncError, "code">): boolean {
+  return NEEDS_LOGIN_CODES.has(e.code);
+}
+
 /** Errors worth retrying: rate limits, Plaid-side failures, and the network. */
 export function isRetryable(e: PlaidSyncError): boolean {
   if (e.type === "RATE_LIMIT_EXCEEDED" || e.status === 429) return true;

@@ -2,13 +2,7 @@
  * Turns a clean Plaid error into the message a Node-RED user sees: what happened, and what to
  * do about it. Never includes request data (and so never a secret).
  */
-import type { PlaidSyncError } from "../plaid/errors";
-
-export const LOGIN_CODES = new Set(["ITEM_LOGIN_REQUIRED", "PENDING_EXPIRATION", "PENDING_DISCONNECT", "INVALID_CREDENTIALS", "ITEM_LOCKED"]);
-
-export function needsLogin(e: Pick<PlaidSyncError, "code">): boolean {
-  return LOGIN_CODES.has(e.code);
-}
+import { needsLogin, type PlaidSyncError } from "../plaid/errors";
 
 export function advice(e: PlaidSyncError): string {
   if (needsLogin(e)) {
@@ -48,4 +42,36 @@ export function advice(e: PlaidSyncError): string {
 export function describe(e: PlaidSyncError): string {
   const base = e.message.replace(/[.\s]+$/, "");
   return `${base} [${e.code}]. ${advice(e)}`;
+}
+
+/**
+ * The node's status text for a failed sync, as a catalog key under `status.` (status in words,
+ * never a raw code: the code is in msg.error for those who want it).
+ */
+export function statusKeyFor(e: PlaidSyncError): string {
+  if (needsLogin(e)) return "needsLogin";
+  switch (e.code) {
+    case "NOT_LINKED":
+      return "notLinked";
+    case "NOT_CONFIGURED":
+    case "CONFIG_INVALID":
+    case "INVALID_SETTINGS":
+      return "notConfigured";
+    case "INVALID_API_KEYS":
+      return "badKeys";
+    case "INVALID_ACCESS_TOKEN":
+    case "ITEM_NOT_FOUND":
+      return "linkInvalid";
+    case "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION":
+      return "dataChanging";
+    case "STATE_SAVE_FAILED":
+      return "cannotSave";
+    default:
+      break;
+  }
+  if (e.type === "RATE_LIMIT_EXCEEDED" || e.status === 429) return "rateLimited";
+  if (e.type === "NETWORK_ERROR") return "unreachable";
+  if (e.type === "INSTITUTION_ERROR") return "bankDown";
+  if ((e.status !== null && e.status >= 500) || e.type === "API_ERROR") return "plaidDown";
+  return "failed";
 }

@@ -52,7 +52,7 @@ async function call(method: "get" | "post", p: string, body?: unknown, headers: 
 
 function flow(env: Record<string, unknown>) {
   return [
-    { id: "c1", type: "plaid-config", name: "", clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "", ...env },
+    { id: "c1", type: "plaid-config", name: "", clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "", linkMode: "embedded", ...env },
     { id: "l1", type: "plaid-link", config: "c1", name: "", itemId: "", institutionId: "", institutionName: "", accounts: [] },
   ];
 }
@@ -253,7 +253,7 @@ describe("link: admin routes in the Node-RED runtime", function () {
     assert.ok(!fs.existsSync(path.join(userDir, "plaid-sync", "pending-links.json")));
   });
 
-  it("health, 'Log in again' (update mode) after reset_login, createRelinkUrl, and 'Remove at Plaid'", async () => {
+  it("health, 'Log in again' (update mode) after reset_login, relinkUrl, and 'Remove at Plaid'", async () => {
     await loadCustom();
     const { ev } = await linkByRoutes();
     let health = await call("get", "/plaid-sync/links/l1/health");
@@ -283,9 +283,9 @@ describe("link: admin routes in the Node-RED runtime", function () {
     assert.strictEqual(health.body.needsLogin, false);
     assert.strictEqual(health.body.error, null);
 
-    // createRelinkUrl: absolute, from publicBaseUrl, a working update-mode page.
+    // relinkUrl (embedded): absolute, from publicBaseUrl, a working update-mode page.
     const link = helper.getNode<PlaidLinkNode>("l1");
-    const url = await link.createRelinkUrl();
+    const url = await link.relinkUrl();
     const base = link.configNode()!.publicBaseUrl();
     assert.ok(url.startsWith(`${base}/plaid-sync/link/`), url);
     const page = await call("get", new URL(url).pathname);

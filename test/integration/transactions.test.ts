@@ -135,12 +135,13 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     lineProtocol?: boolean;
     /** false: output 2 has no wire (the usual InfluxDB-only flow). */
     eventsWired?: boolean;
+    linkMode?: "hosted" | "embedded";
   }
 
   function flow(o: FlowOpts = {}): unknown[] {
     const confirm = o.commit === "confirm";
     const nodes: unknown[] = [
-      { id: "c1", type: "plaid-config", name: "sim", environment: "custom", basePath: sim.url, clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "http://nr.example:1880" },
+      { id: "c1", type: "plaid-config", name: "sim", environment: "custom", basePath: sim.url, clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "http://nr.example:1880", linkMode: o.linkMode ?? "embedded" },
       {
         id: "l1",
         type: "plaid-link",

@@ -42,6 +42,7 @@ function shell(nonce: string, state: PageState, inner: string, scripts = ""): st
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Plaid Hosted Link (simulator)</title>
 <style nonce="${nonce}">${STYLE}</style></head>
 <body><main id="hosted-link" data-state="${state}">

@@ -24,6 +24,7 @@ ${cancel ? `<a id="deny" class="btn secondary" href="${escapeHtml(cancel)}">Canc
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Simulated bank authorization</title>
 <style nonce="${nonce}">body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1f1f1f}
 .btn{display:inline-block;padding:.6rem 1.2rem;border-radius:.3rem;background:#0a5;color:#fff;text-decoration:none;margin-right:.5rem}

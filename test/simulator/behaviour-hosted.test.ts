@@ -198,6 +198,35 @@ describe("simulator: Hosted Link behaviour", function () {
       assert.equal(sessions[1].finished_at, null);
     });
 
+    it("OAuth in a hosted session: relative links back into the hosted page; the bank's state carries the link session", async () => {
+      const t = await hostedLinkToken(client, { hosted: { url_lifetime_seconds: 3600 } });
+      const id = "4a4a4b9e-4c1c-4d6f-9a39-1b2c3d4e5f64";
+      await linkBackend(sim, "open", { link_token: t.linkToken, link_session_id: id });
+      const bank = await fetch(`${sim.url}/simulator/link/oauth?link_token=${encodeURIComponent(t.linkToken)}&institution_id=ins_127287&link_session_id=${id}`);
+      assert.equal(bank.status, 200);
+      assert.match(bank.headers.get("content-security-policy") ?? "", /default-src 'none'.*frame-ancestors 'none'/);
+      const html = await bank.text();
+      const hostedPath = new URL(t.url).pathname;
+      const authorize = /id="authorize"[^>]*href="([^"]+)"/.exec(html)?.[1].replace(/&amp;/g, "&") ?? "";
+      const cancel = /id="deny"[^>]*href="([^"]+)"/.exec(html)?.[1] ?? "";
+      assert.match(authorize, /^\.\.\/\.\.\/hl\/[A-Za-z0-9]+\?oauth_state_id=[0-9a-f-]{36}$/, "relative, no origin");
+      assert.equal(new URL(authorize, `${sim.url}/simulator/link/oauth`).pathname, hostedPath);
+      assert.equal(new URL(cancel, `${sim.url}/simulator/link/oauth`).pathname, hostedPath);
+      assert.ok(!html.includes(sim.url) && !html.includes("javascript:"), "no absolute origin, no script URL");
+      const stateId = new URL(authorize, sim.url).searchParams.get("oauth_state_id");
+      // Link reopened after the bank without its sessionStorage proposes another id: it gets the original.
+      const reopened = await linkBackend(sim, "open", { link_token: t.linkToken, link_session_id: randomUUID(), oauth_state_id: stateId });
+      assert.equal(reopened.data.link_session_id, id);
+      const resumed = await linkBackend(sim, "oauth-resume", { link_token: t.linkToken, oauth_state_id: stateId });
+      assert.equal(resumed.status, 200);
+      const done = await linkBackend(sim, "complete", { link_token: t.linkToken, institution_id: "ins_127287", oauth_state_id: stateId });
+      assert.equal(done.status, 200, JSON.stringify(done.data));
+      const sessions = (await tokenGet(t.linkToken)).link_sessions!;
+      assert.deepEqual(sessions.map((x) => x.link_session_id), [id]);
+      assert.deepEqual(sessions[0].events?.map((e) => e.event_name), ["OPEN", "SELECT_INSTITUTION", "OPEN_OAUTH", "CLOSE_OAUTH", "HANDOFF"]);
+      assert.equal(sessions[0].results?.item_add_results[0].institution?.institution_id, "ins_127287");
+    });
+
     it("a hosted link is used up by its first success: the page says so and Link refuses the token", async () => {
       const t = await hostedLinkToken(client, { hosted: { url_lifetime_seconds: 3600 } });
       await completeLinkSession(sim, t.linkToken);

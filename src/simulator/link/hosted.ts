@@ -24,7 +24,7 @@ export interface HostedPage {
   headers: Record<string, string>;
 }
 
-type PageState = "open" | "expired" | "used" | "not_found";
+type PageState = "open" | "expired" | "used" | "not_found" | "unavailable";
 
 const STYLE = `body{margin:0;background:#f3f4f6;color:#111827;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:30rem;margin:3rem auto;padding:1.5rem 1.75rem;background:#fff;border-radius:12px;box-shadow:0 4px 18px rgba(0,0,0,.08)}
@@ -32,7 +32,7 @@ h1{font-size:1.3rem;margin:0 0 .75rem}.sub{color:#4b5563}
 .btn{display:inline-block;margin:.75rem .5rem 0 0;padding:.6rem 1.1rem;border:0;border-radius:8px;background:#111827;color:#fff;font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
 .btn.secondary{background:#6b7280}`;
 
-const TEXT: Record<Exclude<PageState, "open">, { status: number; title: string; body: string }> = {
+const TEXT: Record<Exclude<PageState, "open" | "unavailable">, { status: number; title: string; body: string }> = {
   expired: { status: 410, title: "This link has expired", body: "Ask for a new link to connect your account." },
   used: { status: 409, title: "This link was already used", body: "Your account was connected with this link. It cannot be used again." },
   not_found: { status: 404, title: "This link is not valid", body: "Check the address, or ask for a new link." },
@@ -65,7 +65,7 @@ export function hostedLinkPage(core: SimulatorCore, id: string): HostedPage {
   else if (rec.hosted.completedAt !== null) state = "used";
 
   if (state !== "open" || !rec || !rec.hosted) {
-    const t = TEXT[state as Exclude<PageState, "open">];
+    const t = TEXT[state as keyof typeof TEXT];
     const inner = `<section id="hosted-link-${state.replace("_", "-")}"><h1 id="hosted-link-title">${escapeHtml(t.title)}</h1><p class="sub">${escapeHtml(t.body)}</p></section>`;
     return { status: t.status, html: shell(nonce, state, inner), headers };
   }
@@ -74,7 +74,8 @@ export function hostedLinkPage(core: SimulatorCore, id: string): HostedPage {
   try {
     script = fs.readFileSync(HOSTED_SCRIPT_FILE, "utf8");
   } catch {
-    return { status: 500, html: shell(nonce, "not_found", `<p>hosted-link.js is not available in this build</p>`), headers };
+    // A broken build, not the user's link: say so rather than pretend the link is bad.
+    return { status: 500, html: shell(nonce, "unavailable", `<p id="hosted-link-unavailable">hosted-link.js is not available in this build</p>`), headers };
   }
   const config = {
     link_token: rec.token,

@@ -2,6 +2,7 @@ import { todayUtc, addDays } from "./dates";
 import { Faults } from "./faults";
 import { ItemStore } from "./store/items";
 import { LinkTokens } from "./store/link-tokens";
+import { StateFile } from "./store/persistence";
 import { WebhookSender } from "./webhooks";
 
 export interface CoreOptions {
@@ -33,8 +34,13 @@ export class SimulatorCore {
     this.startDate = opts.today ?? null;
     this.startMs = Date.now();
     const now = (): number => this.now();
-    this.store = new ItemStore(now, opts.stateFile, opts.warn);
-    this.linkTokens = new LinkTokens(now);
+    // One file for Items, tokens and link sessions; either store's change rewrites it whole.
+    const file = new StateFile(opts.stateFile, opts.warn);
+    const initial = file.load();
+    const persist = (): void => file.save();
+    this.store = new ItemStore(now, persist, initial);
+    this.linkTokens = new LinkTokens(now, persist, initial?.link_tokens ?? []);
+    file.setSource(() => ({ ...this.store.toState(), link_tokens: this.linkTokens.toState() }));
     this.webhooks = new WebhookSender(now);
   }
 

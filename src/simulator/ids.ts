@@ -16,6 +16,8 @@ export const newAccessToken = (): string => `access-sandbox-${randomUUID()}`;
 export const newPublicToken = (): string => `public-sandbox-${randomUUID()}`;
 export const newLinkToken = (): string => `link-sandbox-${randomUUID()}`;
 export const newUuid = (): string => randomUUID();
+/** The opaque part of a hosted_link_url: unguessable (≈190 bits), and unrelated to the link token. */
+export const newHostedLinkId = (): string => randomBase62(32);
 
 /** Access tokens are only ever kept as this hash (memory and state file alike). */
 export function hashToken(token: string): string {

@@ -18,6 +18,7 @@ import {
 const ENDPOINTS = [
   "/sandbox/public_token/create",
   "/link/token/create",
+  "/link/token/get",
   "/item/public_token/exchange",
   "/transactions/sync",
   "/transactions/get",
@@ -115,6 +116,20 @@ describe("OpenAPI contract harness", function () {
       const bad = responseExample("/item/get") as any;
       bad.status = "healthy";
       assert.strictEqual(validateResponse("/item/get", bad).valid, false);
+    });
+
+    it("/link/token/get: created_at required; results need every result array; an event needs event_id", function () {
+      const ex = responseExample("/link/token/get") as any;
+      delete ex.created_at;
+      const r = validateResponse("/link/token/get", ex);
+      assert.ok(r.errors.some((e) => e.includes("created_at")), r.errors.join("\n"));
+      const s = (responseExample("/link/token/get") as any).link_sessions[0];
+      assert.deepStrictEqual(validateSchema("LinkTokenGetSessionsResponse", s).errors, []);
+      delete s.results.document_income_results;
+      assert.ok(validateSchema("LinkSessionResults", s.results).errors.some((e) => e.includes("document_income_results")));
+      delete s.events[0].event_id;
+      assert.strictEqual(validateSchema("LinkEvent", s.events[0]).valid, false);
+      assert.strictEqual(validateSchema("LinkSessionItemAddResult", { accounts: [], institution: null }).valid, false, "public_token is required");
     });
 
     it("item.error holds a PlaidError whose required fields are checked", function () {

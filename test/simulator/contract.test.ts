@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AxiosError } from "axios";
-import type { PlaidApi, TransactionsSyncResponse } from "plaid";
+import type { LinkTokenGetResponse, PlaidApi, TransactionsSyncResponse } from "plaid";
+import { completeLinkSession, hostedLinkToken, linkBackend } from "../support/hosted-link";
 import { assertValid, requireSpec, validateError, validateResponse, validateSchema } from "../support/openapi";
 import { linkSandboxItem, simulatorClient, startTestSimulator, syncAll, type Simulator } from "../support/simulator";
 
@@ -261,6 +262,143 @@ describe("simulator: contract with Plaid's OpenAPI spec", function () {
       const { accessToken } = await linkSandboxItem(client);
       const r = await client.itemRemove({ access_token: accessToken });
       valid("/item/remove", r.data);
+    });
+  });
+
+  describe("Hosted Link: /link/token/create with hosted_link, /link/token/get", () => {
+    /** A /link/token/get body, and each part against its own component so a failure names the part. */
+    function validTokenGet(body: LinkTokenGetResponse): LinkTokenGetResponse {
+      valid("/link/token/get", body);
+      for (const s of body.link_sessions ?? []) {
+        assertValid(validateSchema("LinkTokenGetSessionsResponse", s), "link session", s);
+        for (const e of s.events ?? []) assertValid(validateSchema("LinkEvent", e), "LinkEvent", e);
+        for (const r of s.results?.item_add_results ?? []) assertValid(validateSchema("LinkSessionItemAddResult", r), "item_add_result", r);
+        if (s.results) assertValid(validateSchema("LinkSessionResults", s.results), "results", s.results);
+        if (s.exit) assertValid(validateSchema("LinkSessionExit", s.exit), "exit", s.exit);
+        if (s.exit?.error) assertValid(validateError(s.exit.error), "exit.error", s.exit.error);
+      }
+      assertValid(validateSchema("LinkTokenGetMetadataResponse", body.metadata), "metadata", body.metadata);
+      return body;
+    }
+
+    it("/link/token/create: hosted_link {} and with every field, in add and in update mode", async () => {
+      const plain = await client.linkTokenCreate({ ...LINK_BASE, products: ["transactions" as never] });
+      valid("/link/token/create", plain.data);
+      assert.equal("hosted_link_url" in plain.data, false, "no hosted_link_url without hosted_link");
+
+      const empty = await client.linkTokenCreate({ ...LINK_BASE, products: ["transactions" as never], hosted_link: {} });
+      valid("/link/token/create", empty.data);
+      const url = new URL(empty.data.hosted_link_url as string);
+      assert.equal(url.origin, sim.url);
+      assert.match(url.pathname, /^\/hl\/[A-Za-z0-9]{16,64}$/);
+      assert.ok(!url.href.includes(empty.data.link_token.slice("link-sandbox-".length)), "the URL does not carry the link token");
+
+      const full = await client.linkTokenCreate({
+        ...LINK_BASE,
+        products: ["transactions" as never],
+        hosted_link: { url_lifetime_seconds: 3600, completion_redirect_uri: "https://example.com/linked", is_mobile_app: false },
+      });
+      valid("/link/token/create", full.data);
+      assert.notEqual(full.data.hosted_link_url, empty.data.hosted_link_url);
+
+      const { accessToken } = await linkSandboxItem(client);
+      const update = await client.linkTokenCreate({ ...LINK_BASE, access_token: accessToken, hosted_link: { url_lifetime_seconds: 86_400 } });
+      valid("/link/token/create", update.data);
+      assert.match(update.data.hosted_link_url ?? "", /\/hl\//);
+    });
+
+    it("/link/token/get before anyone opened the link: no sessions, the create call's metadata", async () => {
+      const t = await hostedLinkToken(client, { extra: { webhook: "https://example.com/hook", redirect_uri: "https://example.com/oauth" } });
+      const got = validTokenGet((await client.linkTokenGet({ link_token: t.linkToken })).data);
+      assert.equal(got.link_token, t.linkToken);
+      assert.equal(got.expiration, t.expiration);
+      assert.deepEqual(got.link_sessions, []);
+      assert.deepEqual(got.metadata, {
+        initial_products: ["transactions"],
+        webhook: "https://example.com/hook",
+        country_codes: ["US"],
+        language: "en",
+        redirect_uri: "https://example.com/oauth",
+        client_name: "Node-RED",
+      });
+    });
+
+    it("/link/token/get with an open session (finished_at null, OPEN event)", async () => {
+      const t = await hostedLinkToken(client);
+      const id = "0f4a4b9e-4c1c-4d6f-9a39-1b2c3d4e5f60";
+      assert.equal((await linkBackend(sim, "open", { link_token: t.linkToken, link_session_id: id })).status, 200);
+      const got = validTokenGet((await client.linkTokenGet({ link_token: t.linkToken })).data);
+      assert.equal(got.link_sessions?.length, 1);
+      const s = got.link_sessions![0];
+      assert.equal(s.link_session_id, id);
+      assert.equal(s.finished_at, null);
+      assert.deepEqual(s.events?.map((e) => e.event_name), ["OPEN"]);
+      assert.equal(s.results, undefined);
+      assert.equal(s.exit, undefined);
+    });
+
+    it("/link/token/get after success: results.item_add_results with a public token that exchanges", async () => {
+      const t = await hostedLinkToken(client);
+      const done = await completeLinkSession(sim, t.linkToken, { accountIds: (ids) => ids.slice(0, 2) });
+      const got = validTokenGet((await client.linkTokenGet({ link_token: t.linkToken })).data);
+      const s = got.link_sessions![0];
+      assert.equal(s.link_session_id, done.linkSessionId);
+      assert.ok(s.finished_at);
+      assert.deepEqual(s.events?.map((e) => e.event_name), ["OPEN", "SELECT_INSTITUTION", "SUBMIT_CREDENTIALS", "HANDOFF"]);
+      const r = s.results!.item_add_results;
+      assert.equal(r.length, 1);
+      assert.deepEqual(r[0].institution, { name: "First Platypus Bank", institution_id: "ins_109508" });
+      assert.deepEqual(r[0].accounts.map((a) => a.id), done.offered.slice(0, 2));
+      const exchanged = await client.itemPublicTokenExchange({ public_token: r[0].public_token });
+      valid("/item/public_token/exchange", exchanged.data);
+    });
+
+    it("/link/token/get after an exit: exit.error is a PlaidError and exit.metadata has Plaid's keys", async () => {
+      const t = await hostedLinkToken(client);
+      const id = "1f4a4b9e-4c1c-4d6f-9a39-1b2c3d4e5f61";
+      await linkBackend(sim, "open", { link_token: t.linkToken, link_session_id: id });
+      const wrong = await linkBackend(sim, "login", { link_token: t.linkToken, link_session_id: id, institution_id: "ins_109508", username: "user_good", password: "bad" });
+      assert.equal(wrong.data.error_code, "INVALID_CREDENTIALS");
+      const { request_id: _r, ...error } = wrong.data;
+      await linkBackend(sim, "exit", { link_token: t.linkToken, link_session_id: id, error, status: "requires_credentials", institution_id: "ins_109508" });
+      const got = validTokenGet((await client.linkTokenGet({ link_token: t.linkToken })).data);
+      const s = got.link_sessions![0];
+      assert.ok(s.finished_at);
+      assert.deepEqual(s.events?.map((e) => e.event_name), ["OPEN", "SELECT_INSTITUTION", "SUBMIT_CREDENTIALS", "ERROR", "EXIT"]);
+      assert.equal(s.exit?.error?.error_code, "INVALID_CREDENTIALS");
+      assert.equal(s.exit?.metadata?.status, "requires_credentials");
+      assert.equal(s.exit?.metadata?.link_session_id, id);
+      assert.deepEqual(s.exit?.metadata?.institution, { name: "First Platypus Bank", institution_id: "ins_109508" });
+      assert.equal(typeof s.exit?.metadata?.request_id, "string");
+      assert.equal(s.results, undefined);
+    });
+
+    it("/link/token/get in update mode after success: the public token belongs to the same Item", async () => {
+      const { accessToken, itemId } = await linkSandboxItem(client);
+      await client.sandboxItemResetLogin({ access_token: accessToken });
+      const t = await hostedLinkToken(client, { accessToken, hosted: { url_lifetime_seconds: 86_400 } });
+      await completeLinkSession(sim, t.linkToken);
+      const got = validTokenGet((await client.linkTokenGet({ link_token: t.linkToken })).data);
+      assert.deepEqual(got.metadata.initial_products, []);
+      const r = got.link_sessions![0].results!.item_add_results[0];
+      assert.equal((await client.itemPublicTokenExchange({ public_token: r.public_token })).data.item_id, itemId);
+      valid("/item/get", (await client.itemGet({ access_token: accessToken })).data);
+    });
+
+    it("errors: url_lifetime_seconds out of range → INVALID_FIELD naming it; unknown link token → INVALID_LINK_TOKEN", async () => {
+      for (const url_lifetime_seconds of [0, -5, 1_814_401]) {
+        const e = await expectPlaidError(
+          `url_lifetime_seconds ${url_lifetime_seconds}`,
+          () => client.linkTokenCreate({ ...LINK_BASE, products: ["transactions" as never], hosted_link: { url_lifetime_seconds } }),
+          { status: 400, type: "INVALID_REQUEST", code: "INVALID_FIELD" },
+        );
+        assert.match(e.error_message, /hosted_link\.url_lifetime_seconds/);
+      }
+      await expectPlaidError("unknown link token", () => client.linkTokenGet({ link_token: "link-sandbox-00000000-0000-4000-8000-000000000000" }), {
+        status: 400,
+        type: "INVALID_INPUT",
+        code: "INVALID_LINK_TOKEN",
+      });
     });
   });
 

@@ -146,7 +146,8 @@ describe("simulator: stand-in Link script in Chromium", function () {
   }
 
   it("add mode: institution → credentials → accounts → continue → onSuccess; the public token works", async () => {
-    await open(await linkToken());
+    const token = await linkToken();
+    await open(token);
     await view("SELECT_INSTITUTION");
     await screenshot(page, "link-script/01-select-institution");
     await page.getByRole("button", { name: /First Platypus Bank/ }).click();
@@ -170,6 +171,11 @@ describe("simulator: stand-in Link script in Chromium", function () {
     assert.ok(r.events.some((e) => e.name === "HANDOFF"), "HANDOFF event");
     assert.ok(r.events.every((e) => e.metadata.link_session_id === metadata.link_session_id));
 
+    // The backend recorded the same link session: /link/token/get sees what onSuccess saw.
+    const recorded = (await client.linkTokenGet({ link_token: token })).data.link_sessions ?? [];
+    assert.deepEqual(recorded.map((s) => s.link_session_id), [metadata.link_session_id]);
+    assert.equal(recorded[0].results?.item_add_results[0].public_token, public_token);
+
     const exchanged = await client.itemPublicTokenExchange({ public_token });
     const accounts = await client.accountsGet({ access_token: exchanged.data.access_token });
     assert.deepEqual(accounts.data.accounts.map((a) => a.account_id).sort(), metadata.accounts.map((a: any) => a.id).sort());
@@ -177,7 +183,8 @@ describe("simulator: stand-in Link script in Chromium", function () {
   });
 
   it("closing the window → onExit(null, metadata with link_session_id and status)", async () => {
-    await open(await linkToken());
+    const token = await linkToken();
+    await open(token);
     await page.getByRole("button", { name: /First Platypus Bank/ }).click();
     await view("CREDENTIAL");
     await page.getByRole("button", { name: "Close" }).click();
@@ -192,10 +199,17 @@ describe("simulator: stand-in Link script in Chromium", function () {
     assert.deepEqual(metadata.institution, { name: "First Platypus Bank", institution_id: "ins_109508" });
     assert.equal(typeof metadata.request_id, "string");
     assert.equal(await page.locator("#plaid-link-overlay").count(), 0);
+    // onExit comes once the backend has the exit: /link/token/get already reports it.
+    const recorded = (await client.linkTokenGet({ link_token: token })).data.link_sessions ?? [];
+    assert.deepEqual(recorded.map((s) => s.link_session_id), [metadata.link_session_id]);
+    assert.equal(recorded[0].exit?.metadata?.status, "requires_credentials");
+    assert.deepEqual(recorded[0].exit?.metadata?.institution, metadata.institution);
+    assert.equal(recorded[0].exit?.error, null);
   });
 
   it("closing after a failed login → onExit(error) with Plaid's error fields", async () => {
-    await open(await linkToken());
+    const token = await linkToken();
+    await open(token);
     await page.getByRole("button", { name: /First Platypus Bank/ }).click();
     await login("user_good", "wrong_password");
     await page.locator("#plaid-link-error.visible").waitFor();
@@ -204,6 +218,8 @@ describe("simulator: stand-in Link script in Chromium", function () {
     const { error, metadata } = r.exit[0];
     assert.ok(error, "onExit error is set");
     assert.equal(error.error_code, "INVALID_CREDENTIALS");
+    const recorded = (await client.linkTokenGet({ link_token: token })).data.link_sessions ?? [];
+    assert.equal(recorded[0]?.exit?.error?.error_code, "INVALID_CREDENTIALS", "the exit's error is recorded too");
     assert.equal(error.error_type, "ITEM_ERROR");
     assert.equal(typeof error.error_message, "string");
     assert.ok("display_message" in error);
@@ -290,6 +306,8 @@ describe("simulator: stand-in Link script in Chromium", function () {
     assert.equal(r.exit.length, 0);
     const { public_token, metadata } = r.success[0];
     assert.deepEqual(metadata.institution, { name: "Platypus OAuth Bank", institution_id: "ins_127287" });
+    const recorded = (await client.linkTokenGet({ link_token: token })).data.link_sessions ?? [];
+    assert.deepEqual(recorded.map((s) => s.link_session_id), [metadata.link_session_id], "one link session across the redirect");
     const exchanged = await client.itemPublicTokenExchange({ public_token });
     const accounts = await client.accountsGet({ access_token: exchanged.data.access_token });
     assert.equal(accounts.data.item.institution_id, "ins_127287");

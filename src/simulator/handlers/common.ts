@@ -9,6 +9,8 @@ export interface HandlerContext {
   fields: Fields;
   requestId: string;
   core: SimulatorCore;
+  /** The origin the request was addressed to (its Host header), e.g. http://127.0.0.1:4599. */
+  origin: string;
 }
 
 export type Handler = (ctx: HandlerContext) => Promise<JsonObject> | JsonObject;

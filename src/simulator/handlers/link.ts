@@ -1,8 +1,44 @@
 import { SimError, invalidField } from "../errors";
-import type { JsonObject } from "../validate";
+import type { Fields, JsonObject } from "../validate";
 import { COUNTRY_CODES, checkProducts, type HandlerContext } from "./common";
 import { isWebhookUrl } from "../webhooks";
 import { isoSeconds } from "../dates";
+import { HOSTED_MAX_LIFETIME_S, type LinkTokenInit } from "../store/link-tokens";
+import { linkSessionJson } from "../store/link-sessions";
+import { HOSTED_LINK_PATH } from "../link/hosted";
+
+/** Schemes a completion redirect may never use: the hosted page navigates the browser there. */
+const SCRIPT_SCHEMES = new Set(["javascript:", "data:", "vbscript:", "blob:", "file:"]);
+
+/**
+ * `hosted_link` (LinkTokenCreateHostedLink). Present, even as {}, it enables Hosted Link.
+ * Unknown keys are accepted (the schema allows additional properties).
+ */
+function readHostedLink(f: Fields, user: Fields | undefined): LinkTokenInit["hosted"] {
+  const h = f.object("hosted_link");
+  if (!h) return null;
+  const lifetime = h.integer("url_lifetime_seconds", { min: 1, max: HOSTED_MAX_LIFETIME_S });
+  const redirect = h.string("completion_redirect_uri");
+  const isMobileApp = h.boolean("is_mobile_app") ?? false;
+  const delivery = h.string("delivery_method");
+  h.done();
+  if (redirect !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(redirect);
+    } catch {
+      throw invalidField("hosted_link.completion_redirect_uri", "must be a valid URI");
+    }
+    // Mobile apps register custom schemes (myapp://done), so any scheme but the scriptable ones.
+    if (SCRIPT_SCHEMES.has(u.protocol)) throw invalidField("hosted_link.completion_redirect_uri", `must not use the ${u.protocol} scheme`);
+  }
+  if (delivery !== undefined) {
+    if (delivery !== "sms" && delivery !== "email") throw invalidField("hosted_link.delivery_method", "must be one of: sms, email");
+    const needs = delivery === "sms" ? "phone_number" : "email_address";
+    if (!user?.has(needs)) throw invalidField("hosted_link.delivery_method", `${delivery} delivery requires user.${needs}`);
+  }
+  return { lifetimeSeconds: lifetime ?? null, completionRedirectUri: redirect ?? null, isMobileApp, deliveryMethod: delivery ?? null };
+}
 
 /** /link/token/create: new-Item tokens need products; update-mode tokens carry access_token. */
 export function linkTokenCreate(ctx: HandlerContext): JsonObject {
@@ -23,6 +59,7 @@ export function linkTokenCreate(ctx: HandlerContext): JsonObject {
   const redirectUri = f.string("redirect_uri");
   const tx = f.object("transactions");
   const daysRequested = tx?.integer("days_requested", { min: 1, max: 730 }) ?? 90;
+  const hosted = readHostedLink(f, user);
   f.done();
   user?.done();
   void clientUserId;
@@ -59,8 +96,36 @@ export function linkTokenCreate(ctx: HandlerContext): JsonObject {
     webhook: webhook ?? null,
     redirectUri: redirectUri ?? null,
     daysRequested,
+    hosted,
   });
-  return { link_token: rec.token, expiration: isoSeconds(new Date(rec.expiresAt)) };
+  const out: JsonObject = { link_token: rec.token, expiration: isoSeconds(new Date(rec.expiresAt)) };
+  if (rec.hosted) out.hosted_link_url = `${ctx.origin}${HOSTED_LINK_PATH}${rec.hosted.id}`;
+  return out;
+}
+
+/**
+ * /link/token/get: the token's dates, its link sessions (as the stand-in Link backend recorded
+ * them) and the create call's settings. An expired token still answers during the grace period.
+ */
+export function linkTokenGet(ctx: HandlerContext): JsonObject {
+  const token = ctx.fields.string("link_token", { required: true });
+  ctx.fields.done();
+  const links = ctx.core.linkTokens;
+  const rec = links.lookup(token);
+  return {
+    link_token: rec.token,
+    created_at: isoSeconds(new Date(rec.createdAt)),
+    expiration: isoSeconds(new Date(rec.expiresAt)),
+    link_sessions: links.visibleSessions(rec).map(linkSessionJson),
+    metadata: {
+      initial_products: rec.products,
+      webhook: rec.webhook,
+      country_codes: rec.countryCodes,
+      language: rec.language,
+      redirect_uri: rec.redirectUri,
+      client_name: rec.clientName,
+    },
+  };
 }
 
 export function publicTokenExchange(ctx: HandlerContext): JsonObject {

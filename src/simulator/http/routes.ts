@@ -1,5 +1,5 @@
 import type { Handler } from "../handlers/common";
-import { linkTokenCreate, publicTokenExchange } from "../handlers/link";
+import { linkTokenCreate, linkTokenGet, publicTokenExchange } from "../handlers/link";
 import { sandboxFireWebhook, sandboxPublicTokenCreate, sandboxResetLogin, sandboxTransactionsCreate } from "../handlers/sandbox";
 import { transactionsGet, transactionsRefresh, transactionsSync } from "../handlers/transactions";
 import { accountsGet, institutionsGetById, itemGet, itemRemove, itemWebhookUpdate } from "../handlers/item";
@@ -7,6 +7,7 @@ import { accountsGet, institutionsGetById, itemGet, itemRemove, itemWebhookUpdat
 /** The Plaid endpoints: POST, JSON, authenticated with client_id/secret, subject to faults. */
 export const PLAID_ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ["/link/token/create", linkTokenCreate],
+  ["/link/token/get", linkTokenGet],
   ["/item/public_token/exchange", publicTokenExchange],
   ["/sandbox/public_token/create", sandboxPublicTokenCreate],
   ["/sandbox/item/reset_login", sandboxResetLogin],

@@ -5,6 +5,7 @@ import { SimError, missingFields } from "../errors";
 import type { Handler, HandlerContext } from "../handlers/common";
 import { newRequestId } from "../ids";
 import { LINK_BACKEND_ROUTES, LINK_SCRIPT_FILE, oauthPage } from "../link/backend";
+import { HOSTED_LINK_ROUTE, hostedLinkPage } from "../link/hosted";
 import { CONTROL_ROUTES } from "../handlers/control";
 import { Fields, type JsonObject } from "../validate";
 import { parseJsonObject, readBody } from "./body";
@@ -39,6 +40,26 @@ function sendError(res: http.ServerResponse, err: SimError, requestId: string, e
 function header(req: http.IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** A Host header value a URL may be built from: a name or address, an optional port, nothing else. */
+const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))(?::\d{1,5})?$/;
+
+/**
+ * The origin the client addressed (http://<Host>), for URLs handed back to it (hosted_link_url).
+ * Without a usable Host header: the address the request arrived on.
+ */
+export function requestOrigin(req: http.IncomingMessage): string {
+  const host = header(req, "host");
+  if (host && HOST_VALUE.test(host)) return `http://${host}`;
+  const addr = req.socket.localAddress ?? "127.0.0.1";
+  const plain = addr.startsWith("::ffff:") ? addr.slice(7) : addr;
+  return `http://${plain.includes(":") ? `[${plain}]` : plain}:${req.socket.localPort ?? 80}`;
+}
+
+function sendPage(res: http.ServerResponse, page: { status: number; html: string; headers: Record<string, string> }): void {
+  res.writeHead(page.status, { ...page.headers, "Content-Length": Buffer.byteLength(page.html) });
+  res.end(page.html);
 }
 
 /** Plaid accepts client_id/secret in the body or in the PLAID-CLIENT-ID / PLAID-SECRET headers. */
@@ -85,12 +106,9 @@ async function handle(core: SimulatorCore, req: http.IncomingMessage, res: http.
     return;
   }
   if (req.method === "GET" && path === LINK_SCRIPT_PATH) return serveLinkScript(res, requestId);
-  if (req.method === "GET" && path === "/simulator/link/oauth") {
-    const page = oauthPage(core, url.searchParams);
-    res.writeHead(page.status, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
-    res.end(page.html);
-    return;
-  }
+  if (req.method === "GET" && path === "/simulator/link/oauth") return sendPage(res, oauthPage(core, url.searchParams));
+  const hosted = req.method === "GET" ? HOSTED_LINK_ROUTE.exec(path) : null;
+  if (hosted) return sendPage(res, hostedLinkPage(core, hosted[1]));
 
   const plaid = PLAID_ROUTES.get(path);
   const local = CONTROL_ROUTES.get(path) ?? LINK_BACKEND_ROUTES.get(path);
@@ -106,7 +124,7 @@ async function handle(core: SimulatorCore, req: http.IncomingMessage, res: http.
     }
   }
   const body = parseJsonObject(await readBody(req));
-  const ctx: HandlerContext = { path, body, fields: new Fields(body), requestId, core };
+  const ctx: HandlerContext = { path, body, fields: new Fields(body), requestId, core, origin: requestOrigin(req) };
   if (plaid) {
     authenticate(core, req, body);
     const outcome = await core.faults.apply(path);

@@ -1,16 +1,18 @@
 import * as path from "node:path";
 import type { SimulatorCore } from "../core";
-import { INSTITUTIONS, type SimInstitution } from "../data/institutions";
+import { INSTITUTIONS, findInstitution, type SimInstitution } from "../data/institutions";
 import { profileFor } from "../data/users";
 import { SimError } from "../errors";
 import type { Handler, HandlerContext } from "../handlers/common";
 import { createItemFromLogin, usableInstitution } from "../handlers/sandbox";
-import { newUuid } from "../ids";
+import { newRequestId, newUuid } from "../ids";
 import { plaidId } from "../prng";
+import { addLinkEvent, type LinkExitError, type LinkSessionRecord } from "../store/link-sessions";
 import type { LinkTokenRecord } from "../store/link-tokens";
 import type { SimItem } from "../store/item";
-import type { JsonObject } from "../validate";
-import { renderOauthPage } from "./oauth-page";
+import { isObject, type JsonObject } from "../validate";
+import { HOSTED_LINK_PATH } from "./hosted";
+import { renderOauthPage, type OauthPage } from "./oauth-page";
 
 /** The stand-in browser script, written separately; resolved next to this module (src or dist). */
 export const LINK_SCRIPT_FILE = path.join(__dirname, "link-initialize.js");
@@ -54,8 +56,42 @@ function login(core: SimulatorCore, rec: LinkTokenRecord, inst: SimInstitution, 
     return item.accounts({ withInvestments: true }).map((a) => ({ id: a.account_id, name: a.name, mask: a.mask, type: a.type, subtype: a.subtype }));
   }
   const profile = profileFor(inst, username, password, rec.daysRequested);
-  const itemId = core.linkTokens.draftItemId(rec.token, inst.institution_id, username);
+  const itemId = core.linkTokens.draftItemId(rec, inst.institution_id, username);
   return profile.accounts.map((a, i) => ({ id: plaidId(itemId, "acct", i), name: a.name, mask: a.mask, type: a.type, subtype: a.subtype }));
+}
+
+/** Plaid's exit statuses (LinkSessionExitMetadata.status). */
+const EXIT_STATUSES = new Set([
+  "requires_questions", "requires_selections", "requires_code", "choose_device", "requires_credentials",
+  "requires_account_selection", "requires_oauth", "institution_not_found", "institution_not_supported",
+]);
+
+/** The link session a call belongs to (see LinkTokens.session). */
+function sessionOf(core: SimulatorCore, rec: LinkTokenRecord, linkSessionId: unknown): LinkSessionRecord {
+  return core.linkTokens.session(rec, linkSessionId).session;
+}
+
+/** SELECT_INSTITUTION once per change of institution (a retried login does not repeat it). */
+function selectInstitution(core: SimulatorCore, s: LinkSessionRecord, inst: SimInstitution, requestId: string): void {
+  if (s.institution?.institution_id === inst.institution_id) return;
+  s.institution = { name: inst.name, institution_id: inst.institution_id };
+  addLinkEvent(s, "SELECT_INSTITUTION", core.now(), { request_id: requestId });
+}
+
+/**
+ * Runs one stand-in Link step for a session: a Plaid error it raises becomes an ERROR event
+ * (as Link reports it) before it goes back to the browser; either way the session is saved.
+ */
+function recorded<T>(ctx: HandlerContext, s: LinkSessionRecord, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof SimError)
+      addLinkEvent(s, "ERROR", ctx.core.now(), { error_type: e.errorType, error_code: e.errorCode, error_message: e.message, request_id: ctx.requestId });
+    throw e;
+  } finally {
+    ctx.core.linkTokens.save();
+  }
 }
 
 function session(ctx: HandlerContext): JsonObject {
@@ -73,27 +109,111 @@ function session(ctx: HandlerContext): JsonObject {
   };
 }
 
+/**
+ * `open`: Link's UI was opened for the token: a link session starts (OPEN). After an OAuth
+ * redirect it is the session that went to the bank, whatever id the reopened Link proposes.
+ */
+function open(ctx: HandlerContext): JsonObject {
+  const links = ctx.core.linkTokens;
+  const rec = links.get(ctx.body.link_token);
+  let id: unknown = ctx.body.link_session_id;
+  if (ctx.body.oauth_state_id !== undefined && ctx.body.oauth_state_id !== null) {
+    try {
+      id = links.oauthState(rec, ctx.body.oauth_state_id).linkSessionId;
+    } catch {
+      // A stale state: oauth-resume reports it to the user.
+    }
+  }
+  const { session: s, started } = links.session(rec, id);
+  if (started) addLinkEvent(s, "OPEN", ctx.core.now(), { request_id: ctx.requestId });
+  links.save();
+  return { link_session_id: s.id };
+}
+
 function loginRoute(ctx: HandlerContext): JsonObject {
   const rec = ctx.core.linkTokens.get(ctx.body.link_token);
-  const inst = institutionFor(ctx.core, rec, ctx.body.institution_id);
-  return { accounts: login(ctx.core, rec, inst, text(ctx.body, "username"), text(ctx.body, "password")) };
+  const s = sessionOf(ctx.core, rec, ctx.body.link_session_id);
+  return recorded(ctx, s, () => {
+    const inst = institutionFor(ctx.core, rec, ctx.body.institution_id);
+    selectInstitution(ctx.core, s, inst, ctx.requestId);
+    addLinkEvent(s, "SUBMIT_CREDENTIALS", ctx.core.now(), { request_id: ctx.requestId });
+    return { accounts: login(ctx.core, rec, inst, text(ctx.body, "username"), text(ctx.body, "password")) };
+  });
 }
 
 function oauthResume(ctx: HandlerContext): JsonObject {
-  const rec = ctx.core.linkTokens.get(ctx.body.link_token);
-  const { institutionId } = ctx.core.linkTokens.oauthState(ctx.body.oauth_state_id, rec.token);
-  const inst = institutionFor(ctx.core, rec, institutionId);
-  // The institution is echoed because the page resuming after the bank may have lost its state.
-  return {
-    institution: { institution_id: inst.institution_id, name: inst.name },
-    accounts: login(ctx.core, rec, inst, "", ""),
-  };
+  const links = ctx.core.linkTokens;
+  const rec = links.get(ctx.body.link_token);
+  let state: ReturnType<typeof links.oauthState> | null = null;
+  try {
+    state = links.oauthState(rec, ctx.body.oauth_state_id);
+  } catch {
+    state = null;
+  }
+  const s = sessionOf(ctx.core, rec, state ? state.linkSessionId : ctx.body.link_session_id);
+  return recorded(ctx, s, () => {
+    if (!state) throw new SimError("INVALID_FIELD", "oauth_state_id is invalid or expired");
+    const inst = institutionFor(ctx.core, rec, state.institutionId);
+    selectInstitution(ctx.core, s, inst, ctx.requestId);
+    addLinkEvent(s, "CLOSE_OAUTH", ctx.core.now(), { request_id: ctx.requestId });
+    // The institution is echoed because the page resuming after the bank may have lost its state.
+    return {
+      institution: { institution_id: inst.institution_id, name: inst.name },
+      accounts: login(ctx.core, rec, inst, "", ""),
+    };
+  });
 }
 
 function complete(ctx: HandlerContext): JsonObject {
   const core = ctx.core;
-  const rec = core.linkTokens.get(ctx.body.link_token);
-  const inst = institutionFor(core, rec, ctx.body.institution_id);
+  const links = core.linkTokens;
+  const rec = links.get(ctx.body.link_token);
+  let sessionId: unknown = ctx.body.link_session_id;
+  if (sessionId === undefined && typeof ctx.body.oauth_state_id === "string") {
+    try {
+      sessionId = links.oauthState(rec, ctx.body.oauth_state_id).linkSessionId;
+    } catch {
+      // not needed to complete: the institution's credentials decide
+    }
+  }
+  const s = sessionOf(core, rec, sessionId);
+  return recorded(ctx, s, () => {
+    const inst = institutionFor(core, rec, ctx.body.institution_id);
+    selectInstitution(core, s, inst, ctx.requestId);
+    const out = completeLogin(ctx, rec, inst);
+    const now = core.now();
+    addLinkEvent(s, "HANDOFF", now, { request_id: ctx.requestId });
+    s.result = {
+      public_token: out.publicToken,
+      institution: { name: inst.name, institution_id: inst.institution_id },
+      accounts: out.accounts.map((a) => ({
+        id: a.id,
+        name: a.name,
+        mask: a.mask,
+        type: a.type,
+        // LinkSessionSuccessMetadataAccount.subtype is a string: left out rather than null.
+        ...(a.subtype === null ? {} : { subtype: a.subtype }),
+        verification_status: null,
+        class_type: null,
+      })),
+    };
+    s.finishedAt = now;
+    if (rec.hosted && rec.hosted.completedAt === null) rec.hosted.completedAt = now;
+    return {
+      public_token: out.publicToken,
+      metadata: {
+        institution: { name: inst.name, institution_id: inst.institution_id },
+        accounts: out.accounts.map((a) => ({ ...a, verification_status: null, class_type: null })),
+        link_session_id: s.id,
+        transfer_status: null,
+      },
+    };
+  });
+}
+
+/** Checks the login once more, creates (add mode) or repairs (update mode) the Item. */
+function completeLogin(ctx: HandlerContext, rec: LinkTokenRecord, inst: SimInstitution): { publicToken: string; accounts: LinkAccount[] } {
+  const core = ctx.core;
   const username = text(ctx.body, "username");
   const password = text(ctx.body, "password");
   const offered = login(core, rec, inst, username, password);
@@ -112,7 +232,7 @@ function complete(ctx: HandlerContext): JsonObject {
     core.store.save();
     core.webhooks.send(item, { webhook_type: "ITEM", webhook_code: "LOGIN_REPAIRED", item_id: item.itemId, environment: "sandbox" });
   } else {
-    const itemId = core.linkTokens.consumeDraft(rec.token, inst.institution_id, username);
+    const itemId = core.linkTokens.consumeDraft(rec, inst.institution_id, username);
     item = createItemFromLogin(core, {
       institution: inst,
       username,
@@ -127,38 +247,88 @@ function complete(ctx: HandlerContext): JsonObject {
     });
     selected = item.accounts({ withInvestments: true }).map((a) => ({ id: a.account_id, name: a.name, mask: a.mask, type: a.type, subtype: a.subtype }));
   }
-  return {
-    public_token: core.store.issuePublicToken(item.itemId),
-    metadata: {
-      institution: { name: inst.name, institution_id: inst.institution_id },
-      accounts: selected.map((a) => ({ ...a, verification_status: null, class_type: null })),
-      link_session_id: newUuid(),
-      transfer_status: null,
-    },
-  };
+  return { publicToken: core.store.issuePublicToken(item.itemId), accounts: selected };
 }
 
-/** GET /simulator/link/oauth: the stand-in bank's consent page for OAuth institutions. */
-export function oauthPage(core: SimulatorCore, params: URLSearchParams): { status: number; html: string } {
+/** Link's onExit error, if it has Plaid's shape; anything else is dropped rather than stored. */
+function exitError(raw: unknown): LinkExitError | null {
+  if (!isObject(raw)) return null;
+  const code = /^[A-Z0-9_]{1,80}$/;
+  const str = (v: unknown): string | null => (typeof v === "string" && v.length <= 1000 ? v : null);
+  if (typeof raw.error_type !== "string" || !code.test(raw.error_type) || typeof raw.error_code !== "string" || !code.test(raw.error_code)) return null;
+  return { error_type: raw.error_type, error_code: raw.error_code, error_message: str(raw.error_message) ?? "", display_message: str(raw.display_message) };
+}
+
+/**
+ * `exit` {link_token, link_session_id, error, status, institution_id}: Link was closed without
+ * success; the session records onExit's error and metadata. Accepted for an expired token (a
+ * user may close Link after it expired); a second exit, or one after success, changes nothing.
+ */
+function exitRoute(ctx: HandlerContext): JsonObject {
+  const core = ctx.core;
+  const links = core.linkTokens;
+  const rec = links.lookup(ctx.body.link_token);
+  const known = links.findSession(rec, ctx.body.link_session_id);
+  if (known && known.finishedAt !== null) return {};
+  const s = known ?? sessionOf(core, rec, ctx.body.link_session_id);
+  const inst = typeof ctx.body.institution_id === "string" ? findInstitution(ctx.body.institution_id) : undefined;
+  const institution = inst ? { name: inst.name, institution_id: inst.institution_id } : s.institution;
+  // Plaid's status "requires_credentials" also covers "has not yet selected a financial institution".
+  const status = typeof ctx.body.status === "string" && EXIT_STATUSES.has(ctx.body.status) ? ctx.body.status : "requires_credentials";
+  const error = exitError(ctx.body.error);
+  const now = core.now();
+  addLinkEvent(s, "EXIT", now, {
+    exit_status: status,
+    error_type: error?.error_type,
+    error_code: error?.error_code,
+    error_message: error?.error_message,
+    institution_id: institution?.institution_id,
+    institution_name: institution?.name,
+    request_id: ctx.requestId,
+  });
+  s.exit = { error, institution, status, request_id: ctx.requestId };
+  s.finishedAt = now;
+  links.save();
+  return {};
+}
+
+/**
+ * GET /simulator/link/oauth: the stand-in bank's consent page for OAuth institutions. Its
+ * "Authorize" follows Plaid's OAuth redirect with oauth_state_id: to the token's redirect_uri,
+ * or, for a hosted token, back into the hosted page (relative, so it works under a proxy prefix).
+ */
+export function oauthPage(core: SimulatorCore, params: URLSearchParams): OauthPage {
+  const links = core.linkTokens;
   try {
-    const rec = core.linkTokens.get(params.get("link_token"));
+    const rec = links.get(params.get("link_token"));
     const inst = institutionFor(core, rec, params.get("institution_id"));
-    if (!rec.redirectUri) throw new SimError("INVALID_FIELD", "this link_token has no redirect_uri, which OAuth institutions need");
+    if (!rec.hosted && !rec.redirectUri) throw new SimError("INVALID_FIELD", "this link_token has no redirect_uri, which OAuth institutions need");
+    const s = sessionOf(core, rec, params.get("link_session_id"));
+    const requestId = newRequestId();
+    selectInstitution(core, s, inst, requestId);
+    addLinkEvent(s, "OPEN_OAUTH", core.now(), { request_id: requestId });
     const stateId = newUuid();
-    core.linkTokens.addOauthState(stateId, rec.token, inst.institution_id);
-    const target = new URL(rec.redirectUri);
+    links.addOauthState(rec, stateId, inst.institution_id, s.id);
+    if (rec.hosted) {
+      // From <base>/simulator/link/oauth, ../../hl/<id> is <base>/hl/<id>.
+      const back = `../..${HOSTED_LINK_PATH}${rec.hosted.id}`;
+      return renderOauthPage({ institution: inst.name, client: rec.clientName, authorizeUrl: `${back}?oauth_state_id=${stateId}`, cancelUrl: back, strict: true });
+    }
+    const target = new URL(rec.redirectUri as string);
     target.searchParams.set("oauth_state_id", stateId);
-    return { status: 200, html: renderOauthPage({ institution: inst.name, client: rec.clientName, authorizeUrl: target.toString() }) };
+    return renderOauthPage({ institution: inst.name, client: rec.clientName, authorizeUrl: target.toString() });
   } catch (e) {
     const msg = e instanceof SimError ? `${e.errorCode}: ${e.message}` : "unexpected error";
-    return { status: 400, html: renderOauthPage({ error: msg }) };
+    return { ...renderOauthPage({ error: msg, strict: true }), status: 400 };
   }
 }
 
 /** JSON routes of the stand-in Link (CORS *, no client credentials: the link_token is the credential). */
 export const LINK_BACKEND_ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ["/simulator/link/session", session],
+  ["/simulator/link/open", open],
   ["/simulator/link/login", loginRoute],
   ["/simulator/link/complete", complete],
   ["/simulator/link/oauth-resume", oauthResume],
+  ["/simulator/link/exit", exitRoute],
 ]);

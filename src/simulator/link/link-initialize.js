@@ -8,6 +8,9 @@
  * and renders an accessible modal in the page instead of Plaid's iframe. It talks to the
  * simulator's stand-in Link backend, found relative to this script's own URL
  * (<base>/link/v2/stable/link-initialize.js → <base>/simulator/link/), see docs/internals.md.
+ * Every call names the link session (link_session_id), so the backend can record it for
+ * /link/token/get: `open` when the UI opens, `exit` when it closes without success.
+ * Under a Content-Security-Policy the style element it adds carries this script's nonce.
  *
  * Stable hooks for tests: #plaid-link-overlay, [role=dialog]#plaid-link-dialog with data-view =
  * SELECT_INSTITUTION | CREDENTIAL | SELECT_ACCOUNT | CONNECTED | OAUTH | LOADING | ERROR,
@@ -24,6 +27,9 @@
     document.currentScript || document.querySelector('script[src*="link-initialize.js"]');
   var scriptSrc = currentScript && currentScript.src ? currentScript.src : window.location.href;
   var BACKEND = new URL("../../../simulator/link/", scriptSrc).href;
+  var NONCE = currentScript ? currentScript.nonce || currentScript.getAttribute("nonce") || "" : "";
+  /** onExit waits this long at most for the backend to record the exit. */
+  var EXIT_RECORD_WAIT_MS = 2000;
   var STORAGE_PREFIX = "plaid-sim-link:";
   var STYLE_ID = "plaid-link-style";
 
@@ -88,6 +94,7 @@
   function ensureStyle() {
     if (document.getElementById(STYLE_ID)) return;
     var style = el("style", { id: STYLE_ID });
+    if (NONCE) { style.nonce = NONCE; style.setAttribute("nonce", NONCE); }
     style.textContent = CSS;
     (document.head || document.documentElement).appendChild(style);
   }
@@ -112,14 +119,18 @@
     };
   }
 
-  /** POST JSON to the stand-in Link backend; rejects with a Plaid-shaped error object. */
-  function post(endpoint, body) {
+  /**
+   * POST JSON to the stand-in Link backend; rejects with a Plaid-shaped error object.
+   * `keepalive` lets a call outlive the page (an exit recorded while the integrator navigates).
+   */
+  function post(endpoint, body, keepalive) {
     return fetch(BACKEND + endpoint, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body),
       credentials: "omit",
       cache: "no-store",
+      keepalive: !!keepalive,
     }).then(
       function (res) {
         return res.text().then(function (text) {
@@ -441,7 +452,7 @@
       state.password = password;
       emit("SUBMIT_CREDENTIALS", {});
       setBusy(true);
-      post("login", { link_token: token, institution_id: state.institution.institution_id, username: username, password: password }).then(
+      post("login", { link_token: token, link_session_id: state.linkSessionId, institution_id: state.institution.institution_id, username: username, password: password }).then(
         function (res) {
           noteRequestId(res);
           setBusy(false);
@@ -499,7 +510,7 @@
 
     function complete(credentials, accountIds) {
       setBusy(true);
-      var body = { link_token: token, institution_id: state.institution.institution_id, account_ids: accountIds };
+      var body = { link_token: token, link_session_id: state.linkSessionId, institution_id: state.institution.institution_id, account_ids: accountIds };
       Object.keys(credentials).forEach(function (k) { body[k] = credentials[k]; });
       if (state.view !== "SELECT_ACCOUNT") viewLoading("Connecting your account\u2026");
       post("complete", body).then(
@@ -574,6 +585,7 @@
       var url = new URL("oauth", BACKEND);
       url.searchParams.set("link_token", token);
       url.searchParams.set("institution_id", state.institution.institution_id);
+      url.searchParams.set("link_session_id", state.linkSessionId);
       window.location.assign(url.href);
     }
 
@@ -582,7 +594,7 @@
       viewLoading("Finishing the connection with your bank\u2026");
       emit("CLOSE_OAUTH", {});
       setBusy(true);
-      post("oauth-resume", { link_token: token, oauth_state_id: oauthStateId }).then(
+      post("oauth-resume", { link_token: token, link_session_id: state.linkSessionId, oauth_state_id: oauthStateId }).then(
         function (res) {
           noteRequestId(res);
           setBusy(false);
@@ -638,10 +650,25 @@
       viewSelectInstitution();
     }
 
+    /** Tells the backend a link session started; after OAuth it answers with the original one. */
+    function recordOpen() {
+      if (!token || state.loadError) return;
+      post("open", { link_token: token, link_session_id: state.linkSessionId, oauth_state_id: oauthStateId }).then(
+        function (res) {
+          if (res && typeof res.link_session_id === "string" && res.link_session_id !== state.linkSessionId) {
+            state.linkSessionId = res.link_session_id;
+            if (root) root.setAttribute("data-link-session-id", state.linkSessionId);
+          }
+        },
+        function () { /* recording is best effort; the flow itself reports errors */ }
+      );
+    }
+
     function reallyOpen() {
       if (state.destroyed || state.isOpen || state.finished) return;
       state.isOpen = true;
       mount();
+      recordOpen();
       emit("OPEN", { view_name: null });
       firstView();
     }
@@ -675,7 +702,26 @@
       };
       emit("EXIT", { exit_status: status });
       unmount();
-      call("onExit", error, metadata);
+      recordExit(error, metadata, function () { call("onExit", error, metadata); });
+    }
+
+    /**
+     * Records the exit with the backend, then runs `then` (once): when the backend answered, or
+     * after EXIT_RECORD_WAIT_MS if it does not, so onExit is never lost to a slow backend.
+     */
+    function recordExit(error, metadata, then) {
+      var done = false;
+      function once() { if (!done) { done = true; then(); } }
+      if (!token || state.loadError) { once(); return; }
+      var body = {
+        link_token: token,
+        link_session_id: state.linkSessionId,
+        error: error,
+        status: metadata.status,
+        institution_id: metadata.institution ? metadata.institution.institution_id : null,
+      };
+      post("exit", body, true).then(once, once);
+      window.setTimeout(once, EXIT_RECORD_WAIT_MS);
     }
 
     // Load: fetch the session for the token, then onLoad; open() before that is deferred.

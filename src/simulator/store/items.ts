@@ -1,9 +1,8 @@
-import * as fs from "node:fs";
 import type { ItemProfile } from "../data/profile";
 import { SimError } from "../errors";
 import { hashToken, newAccessToken, newItemId, newPublicToken } from "../ids";
 import { SimItem } from "./item";
-import { loadState, saveState, type SimState } from "./persistence";
+import type { PublicTokenState, SimState } from "./persistence";
 
 const PUBLIC_TOKEN_TTL_MS = 30 * 60_000;
 
@@ -13,36 +12,41 @@ interface PublicTokenRecord {
 }
 
 /**
- * All Items and the tokens that lead to them. Access tokens exist in plaintext only in the
- * response that hands them out; everything kept (in memory and on disk) is their SHA-256.
+ * All Items and the tokens that lead to them. Access and public tokens exist in plaintext only
+ * in the response that hands them out; everything kept (in memory and on disk) is their SHA-256.
  */
 export class ItemStore {
   private readonly items = new Map<string, SimItem>();
   private readonly byTokenHash = new Map<string, string>();
   private readonly removedHashes = new Set<string>();
+  /** Keyed by the SHA-256 of the public token. */
   private readonly publicTokens = new Map<string, PublicTokenRecord>();
 
+  /** `persist` writes the state file (a no-op without one); `initial` is what it held at start. */
   constructor(
     private readonly now: () => number,
-    private readonly stateFile?: string,
-    warn: (line: string) => void = () => undefined,
+    private readonly persist: () => void = () => undefined,
+    initial: SimState | null = null,
   ) {
-    if (!stateFile) return;
-    let state: SimState | null = null;
-    try {
-      state = loadState(stateFile);
-    } catch (e) {
-      // Demo mode must still start: keep the unreadable file for inspection and begin empty.
-      const aside = `${stateFile}.corrupt-${Date.now()}`;
-      fs.renameSync(stateFile, aside);
-      warn(`state file ${stateFile} could not be read (${e instanceof Error ? e.message : String(e)}); moved to ${aside}, starting with no Items`);
-    }
-    if (state) this.restore(state);
+    if (initial) this.restore(initial);
   }
 
   private restore(state: SimState): void {
     for (const rec of state.items) this.add(new SimItem(rec));
     for (const h of state.removed_token_hashes) this.removedHashes.add(h);
+    for (const p of state.public_tokens ?? []) this.publicTokens.set(p.hash, { itemId: p.item_id, expiresAt: p.expires_at });
+  }
+
+  /** This store's sections of the state file. */
+  toState(): Pick<SimState, "items" | "removed_token_hashes" | "public_tokens"> {
+    const now = this.now();
+    const publicTokens: PublicTokenState[] = [];
+    for (const [hash, rec] of this.publicTokens) if (rec.expiresAt > now) publicTokens.push({ hash, item_id: rec.itemId, expires_at: rec.expiresAt });
+    return {
+      items: [...this.items.values()].map((i) => i.rec),
+      removed_token_hashes: [...this.removedHashes],
+      public_tokens: publicTokens,
+    };
   }
 
   private add(item: SimItem): void {
@@ -52,12 +56,7 @@ export class ItemStore {
 
   /** Writes the state file, if there is one; call after every change worth surviving a restart. */
   save(): void {
-    if (!this.stateFile) return;
-    saveState(this.stateFile, {
-      version: 1,
-      items: [...this.items.values()].map((i) => i.rec),
-      removed_token_hashes: [...this.removedHashes],
-    });
+    this.persist();
   }
 
   reset(): void {
@@ -106,16 +105,21 @@ export class ItemStore {
     return item;
   }
 
+  /** Saved with the state: Link's result may be exchanged after a restart (hosted Link polls). */
   issuePublicToken(itemId: string): string {
     const token = newPublicToken();
-    this.publicTokens.set(token, { itemId, expiresAt: this.now() + PUBLIC_TOKEN_TTL_MS });
+    const now = this.now();
+    for (const [h, rec] of this.publicTokens) if (rec.expiresAt <= now) this.publicTokens.delete(h);
+    this.publicTokens.set(hashToken(token), { itemId, expiresAt: now + PUBLIC_TOKEN_TTL_MS });
+    this.save();
     return token;
   }
 
   /** Single use and 30 minutes, as Plaid's public tokens. */
   exchangePublicToken(publicToken: string): { accessToken: string; item: SimItem } {
-    const rec = this.publicTokens.get(publicToken);
-    this.publicTokens.delete(publicToken);
+    const key = hashToken(publicToken);
+    const rec = this.publicTokens.get(key);
+    this.publicTokens.delete(key);
     const item = rec ? this.items.get(rec.itemId) : undefined;
     if (!rec || !item || rec.expiresAt <= this.now()) throw new SimError("INVALID_PUBLIC_TOKEN");
     const accessToken = newAccessToken();

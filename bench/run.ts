@@ -37,7 +37,7 @@ import { buildPackage, REPO_ROOT } from "./lib/build";
 import { benchFlow, DB, ID, type LinkedItem } from "./lib/flow";
 import { fetchAll, measureFloor, pointsOf, type FloorResult } from "./lib/floor";
 import { cpuSeconds, RssSampler } from "./lib/procstat";
-import { startCountingProxy, type CountingProxy } from "./lib/proxy";
+import { startCountingProxy, type CountingProxy } from "../test/support/counting-proxy";
 import { fmt, median, table } from "./lib/stats";
 
 interface Args {

@@ -162,8 +162,9 @@ async function main(): Promise<void> {
     `1. Open ${url} in your browser (tab "${onInflux ? "Plaid → InfluxDB" : "Plaid → debug"}").`,
     "2. Double-click the \"My bank transactions\" node (plaid-transactions), then the",
     "   pencil button next to Bank (\"My bank\", the plaid-link config).",
-    "3. Click \"Link account\". In the Link window choose \"First Platypus Bank\",",
-    "   log in with user_good / pass_good, keep the accounts, and finish.",
+    "3. Click \"Link account\". In the Link window click \"Continue with Plaid\", choose",
+    "   \"First Platypus Bank\", log in with user_good / pass_good, keep the accounts,",
+    "   and finish. The dialog fills in by itself.",
     "4. Click Update, then Done, then the red Deploy button (top right).",
     ...(onInflux
       ? [

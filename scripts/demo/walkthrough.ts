@@ -1,12 +1,13 @@
 /**
  * Does what the demo tells a new user to do, in a real Chromium, against `bash scripts/demo.sh`:
- * open the editor, open plaid-link, Link account → First Platypus Bank → user_good / pass_good,
+ * open the editor, open plaid-link, Link account → Continue with Plaid → First Platypus Bank →
+ * user_good / pass_good,
  * Deploy, click the inject button — then checks that InfluxDB got the transactions, and stops the
  * demo with SIGINT (Ctrl-C) and checks nothing is left running.
  *
  *   node --import tsx scripts/demo/walkthrough.ts [--screenshots]
  *
- * --screenshots writes docs/images/{editor-flow,link-dialog,influxdb-data}.png (for the README).
+ * --screenshots writes docs/images/{editor-flow,link-page,link-dialog,influxdb-data}.png (for the README).
  * Uses a temp DEMO_DIR and free ports, so it never touches your .demo/.
  */
 import { spawn } from "child_process";
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   try {
     const url = (await waitFor(() => out.match(/Node-RED is running: (http:\/\/\S+)/)?.[1], { timeoutMs: 180_000, what: "the demo to print its URL" })) as string;
     log(`demo up at ${url}`);
-    for (const must of ["First Platypus Bank", "user_good / pass_good", "Link account", "Deploy"]) {
+    for (const must of ["First Platypus Bank", "user_good / pass_good", "Link account", "Continue with Plaid", "Deploy"]) {
       if (!out.includes(must)) throw new Error(`the demo's instructions do not mention "${must}"`);
     }
 
@@ -78,18 +79,25 @@ async function main(): Promise<void> {
 
     // 3. Link account → the Link window.
     const [popup] = await Promise.all([context.waitForEvent("page"), page.click("#node-config-plaid-link-add")]);
-    await popup.waitForSelector('button[data-institution-id="ins_109508"]', { timeout: 30_000 });
-    await popup.click('button[data-institution-id="ins_109508"]');
-    await popup.fill("#plaid-link-username", "user_good");
-    await popup.fill("#plaid-link-password", "pass_good");
-    await popup.click("#plaid-link-submit");
-    await popup.click("#plaid-link-continue");
-    await popup.click("#plaid-link-done");
-    log("linked in the Link window");
+    // Hosted Link (the default): the Link page hands over to Plaid's page (the demo simulator's,
+    // through the editor's own origin) in a new tab.
+    await popup.waitForSelector("#plaid-sync-hosted-open", { timeout: 30_000 });
+    await shot(popup, "link-page");
+    const [plaid] = await Promise.all([context.waitForEvent("page"), popup.click("#plaid-sync-hosted-open")]);
+    await plaid.waitForSelector('button[data-institution-id="ins_109508"]', { timeout: 30_000 });
+    await plaid.click('button[data-institution-id="ins_109508"]');
+    await plaid.fill("#plaid-link-username", "user_good");
+    await plaid.fill("#plaid-link-password", "pass_good");
+    await plaid.click("#plaid-link-submit");
+    await plaid.click("#plaid-link-continue");
+    await plaid.click("#plaid-link-done");
+    await plaid.waitForSelector("#hosted-link-done", { timeout: 30_000 });
+    log("linked on Plaid's (the simulator's) page");
+    await popup.waitForSelector("body[data-status='linked']", { timeout: 30_000 });
     await page.waitForFunction(() => /Platypus/.test(document.querySelector("#node-config-plaid-link-institution")?.textContent ?? ""), null, { timeout: 30_000 });
     await sleep(500);
     await shot(page, "link-dialog");
-    if (!popup.isClosed()) await popup.close();
+    for (const p of [plaid, popup]) if (!p.isClosed()) await p.close();
 
     // 4. Update, Done, Deploy.
     await page.click("#node-config-dialog-ok");

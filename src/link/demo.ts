@@ -2,9 +2,10 @@
  * Demo mode: one in-process Plaid simulator per Node-RED process, started on first use, with its
  * Items kept in `<userDir>/plaid-sync/demo-simulator.json` so demo links survive restarts.
  *
- * The browser reaches only two things of it, through the admin routes (so that a browser on
+ * The browser reaches only three things of it, through the admin routes (so that a browser on
  * another machine than Node-RED can link — the simulator listens on 127.0.0.1): the stand-in
- * Link script and the stand-in Link backend (`/simulator/link/*`, guarded by link tokens).
+ * Link script, the stand-in Hosted Link page and the stand-in Link backend (`/simulator/link/*`),
+ * all guarded by link tokens or the hosted page's id.
  */
 import * as http from "http";
 import * as path from "path";
@@ -87,11 +88,24 @@ export function viaDemoProxy(url: string, simulatorUrl: string, base: string, ad
   return `${base.replace(/\/+$/, "")}${adminRoot}plaid-sync/demo${url.slice(sim.length)}`;
 }
 
-/** The only simulator paths the admin proxy forwards. */
+/**
+ * The only simulator paths the admin proxy forwards: the stand-in Link script, the stand-in Hosted
+ * Link page (`hl/<id>`), and the stand-in Link backend (its JSON routes and the bank's OAuth page).
+ * Plaid's API itself and the simulator's control routes are never reachable through it.
+ */
 export function isProxiedDemoPath(p: string): boolean {
   if (p === "link/v2/stable/link-initialize.js") return true;
+  if (/^hl\/[A-Za-z0-9]+$/.test(p)) return true;
   return /^simulator\/link\/[A-Za-z0-9_-]+$/.test(p);
 }
+
+/** Pages and scripts: only GET (the backend's JSON routes take POST). */
+function getOnly(p: string): boolean {
+  return p.startsWith("link/") || p.startsWith("hl/");
+}
+
+/** Response headers passed on: the content's own, and the simulator pages' security headers. */
+const FORWARDED_HEADERS = ["content-type", "cache-control", "location", "content-security-policy", "referrer-policy", "x-content-type-options", "x-frame-options"];
 
 interface ProxyRequest {
   method: string;
@@ -123,7 +137,7 @@ export function createDemoProxy(deps: { userDir: () => string; enabled: () => bo
       res.status(404).json({ error: deps.notFound });
       return;
     }
-    if (rest.startsWith("link/") && req.method !== "GET" && req.method !== "HEAD") {
+    if (getOnly(rest) && req.method !== "GET" && req.method !== "HEAD") {
       res.status(405).json({ error: "method not allowed" });
       return;
     }
@@ -152,7 +166,7 @@ export function createDemoProxy(deps: { userDir: () => string; enabled: () => bo
         upRes.on("data", (c: Buffer) => chunks.push(c));
         upRes.on("end", () => {
           res.status(upRes.statusCode ?? 502);
-          for (const h of ["content-type", "cache-control", "location"]) {
+          for (const h of FORWARDED_HEADERS) {
             const v = upRes.headers[h];
             // Never hand the browser the simulator's own loopback URL.
             if (typeof v === "string" && !(h === "location" && v.startsWith(sim.url))) res.setHeader(h, v);

@@ -18,7 +18,7 @@ import { readItemDetails, type ItemDetails } from "./item-details";
 import { linkTokenRequest } from "./link-token";
 import { LinkWriter, type LinkEvent, type LinkNodeLike, type LinkWriterDeps } from "./link-writer";
 import { PollSchedule, type PollResult } from "./poll-schedule";
-import { SESSION_TTL_MS, type LinkMode, type LinkSession, type SessionPurpose, type SessionStatus, type SessionStore } from "./sessions";
+import { SESSION_TTL_MS, type LinkMode, type LinkSession, type SessionPurpose, type SessionResult, type SessionStatus, type SessionStore } from "./sessions";
 
 export type { LinkEvent, LinkNodeLike };
 
@@ -115,6 +115,7 @@ export interface SessionStatusReport {
   mode: LinkMode;
   expiresAt: string;
   itemId?: string;
+  institutionId?: string;
   institutionName?: string;
   accounts?: LinkEvent["accounts"];
   message?: string;
@@ -140,6 +141,10 @@ export function linkScriptUrl(config: Pick<ConfigLike, "environment" | "basePath
       // page (<admin>/plaid-sync/link/<session>), so it also works behind a path-prefixing proxy.
       return `../demo/${LINK_SCRIPT_PATH}`;
   }
+}
+
+function resultOf(ev: LinkEvent): SessionResult {
+  return { itemId: ev.itemId, institutionId: ev.institution?.institution_id ?? "", institutionName: ev.institution?.name ?? "", accounts: ev.accounts };
 }
 
 export class LinkService {
@@ -286,6 +291,7 @@ export class LinkService {
     const out: SessionStatusReport = { status: s.status, mode: s.mode, expiresAt: new Date(s.expiresAt).toISOString() };
     if (s.result) {
       out.itemId = s.result.itemId;
+      out.institutionId = s.result.institutionId;
       out.institutionName = s.result.institutionName;
       out.accounts = s.result.accounts;
     }
@@ -344,7 +350,7 @@ export class LinkService {
       const config = this.deps.getConfig(s.configId);
       if (!config) throw new LinkError(409, this.t("errors.config-not-deployed"), "CONFIG_NOT_DEPLOYED");
       const event = s.mode === "add" ? await this.collectAdded(s, config, publicToken) : await this.collectRepaired(s, config);
-      this.deps.sessions.finish(s.id, { itemId: event.itemId, institutionName: event.institution?.name ?? "", accounts: event.accounts });
+      this.deps.sessions.finish(s.id, resultOf(event));
       return event;
     } catch (err) {
       this.deps.sessions.release(s.id);
@@ -465,7 +471,7 @@ export class LinkService {
     if (s.mode === "update") {
       try {
         const ev = await this.collectRepaired(s, config);
-        this.deps.sessions.update(s.id, { status: "linked", result: { itemId: ev.itemId, institutionName: ev.institution?.name ?? "", accounts: ev.accounts } });
+        this.deps.sessions.update(s.id, { status: "linked", result: resultOf(ev) });
         return "done";
       } catch (err) {
         return this.hostedFailure(s, err);
@@ -475,7 +481,7 @@ export class LinkService {
     let result: PollResult = "done";
     try {
       const ev = await this.collectAdded(s, config, first, outcome);
-      this.deps.sessions.update(s.id, { status: "linked", result: { itemId: ev.itemId, institutionName: ev.institution?.name ?? "", accounts: ev.accounts } });
+      this.deps.sessions.update(s.id, { status: "linked", result: resultOf(ev) });
     } catch (err) {
       if (err instanceof LinkError && err.code === "ALREADY_LINKED") {
         // Another window finished first: this Item would be billed and never synced. Remove it.

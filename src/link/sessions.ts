@@ -28,6 +28,7 @@ export type SessionStatus = "open" | "linked" | "exited" | "expired" | "failed";
 
 export interface SessionResult {
   itemId: string;
+  institutionId: string;
   institutionName: string;
   accounts: LinkedAccount[];
 }

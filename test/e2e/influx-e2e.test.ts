@@ -17,7 +17,7 @@ import { REPO_ROOT, snapshotPackage, startNodeRed, startSink, type FlowNode, typ
 import { freePort } from "../support/ports";
 import { startSimulator } from "../../src/simulator";
 import { addFault, type FaultBody, type Simulator } from "../support/simulator";
-import { allTransactions, simCall } from "../support/sync-flow";
+import { allTransactions, linkThroughAdmin, simCall } from "../support/sync-flow";
 
 const DAYS = 30;
 const RESTART_DAY = 10; // clean Node-RED restart before this day's sync
@@ -152,39 +152,13 @@ describe("end to end: Node-RED → InfluxDB 1.x over 30 simulated days", functio
     const unauth = await red.request("POST", "/plaid-sync/link-sessions", { link: ID.link, config: ID.cfg, mode: "add" }, { token: null });
     assert.strictEqual(unauth.status, 401, "link-sessions needs admin auth");
 
-    const created = await red.request<{ session: string; url: string }>("POST", "/plaid-sync/link-sessions", { link: ID.link, config: ID.cfg, mode: "add" }, { expectOk: true });
-    const { session } = created.json;
-    assert.ok(session && session.length >= 22, "a session id");
-    const tokenRes = await red.request<{ link_token: string }>("GET", `/plaid-sync/link/${session}/token`, undefined, { token: null, expectOk: true });
-    const linkToken = tokenRes.json.link_token;
-    assert.ok(linkToken, "the Link page gets a link_token");
+    // Hosted Link (the default): the user finishes on Plaid's page, the server polls Plaid.
+    const linked = await linkThroughAdmin(red, sim, { link: ID.link, config: ID.cfg }, { institutionId: INSTITUTION, username: "user_transactions_dynamic", password: "pass_good" });
+    assert.ok(linked.itemId, "the session reports the Item id");
+    assert.strictEqual(linked.institutionName, "First Platypus Bank");
+    assert.ok(!JSON.stringify(linked).includes("access-"), "no access token in what the editor is told");
 
-    // The stand-in Link's backend does what the user does in the Link window.
-    const link = await simCall<{ public_token: string; metadata: Record<string, unknown> }>(sim, "/simulator/link/complete", {
-      link_token: linkToken,
-      institution_id: INSTITUTION,
-      username: "user_transactions_dynamic",
-      password: "pass_good",
-    });
-    const done = await red.request<{ itemId: string; institution: { institution_id?: string; name?: string; id?: string }; accounts: unknown[] }>(
-      "POST",
-      `/plaid-sync/link/${session}/complete`,
-      { public_token: link.public_token, metadata: link.metadata },
-      { token: null, expectOk: true },
-    );
-    const ev = done.json;
-    assert.ok(ev.itemId, "complete returns the item id");
-    assert.ok(!JSON.stringify(ev).includes("access-"), "complete returns no access token");
-    const again = await red.request("POST", `/plaid-sync/link/${session}/complete`, { public_token: link.public_token, metadata: link.metadata }, { token: null });
-    assert.ok(again.status >= 400, "a session completes once");
-
-    // What the editor does with the pushed event: fill the plaid-link node, Deploy.
-    const linked = {
-      itemId: ev.itemId,
-      institutionId: ev.institution?.institution_id ?? ev.institution?.id ?? INSTITUTION,
-      institutionName: ev.institution?.name ?? "First Platypus Bank",
-      accounts: ev.accounts,
-    };
+    // What the editor does with what it is told: fill the plaid-link node, Deploy.
     await red.deploy(flows(sim, influx, sink.url, linked));
 
     const accessToken = String(red.readCredentials()[ID.link]?.accessToken ?? "");

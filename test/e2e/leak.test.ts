@@ -1,14 +1,16 @@
 /**
  * Leak test: with a distinctive Plaid secret (the simulator is configured to accept exactly it),
  * a second distinctive wrong secret (bad keys), and the access token the simulator issues (read
- * back from flows_cred.json with readCredentials()), run a link, syncs, errors of every kind —
- * bad keys, ITEM_LOGIN_REQUIRED and the relink, 429, 500 (retried, and retried until it gives
- * up), connection resets — health checks, a Link-session for update mode and a flow export.
+ * back from flows_cred.json with readCredentials()), run a Hosted Link (the default), syncs,
+ * errors of every kind — bad keys, ITEM_LOGIN_REQUIRED and the re-login on Plaid's page, 429,
+ * 500 (retried, and retried until it gives up), connection resets — health checks, an
+ * update-mode Hosted Link session from the editor's routes and a flow export.
  *
  * None of the strings may appear in: any message out of plaid-transactions (both outputs, and
  * what Catch nodes get), any node status, any admin response (bodies and headers), the Node-RED
- * log, or any file of the userDir other than the encrypted flows_cred.json and
- * plaid-sync/pending-links.json (which must not hold them in plaintext either).
+ * log, or any file of the userDir other than the encrypted flows_cred.json,
+ * plaid-sync/pending-links.json and plaid-sync/link-sessions.json (which must not hold them in
+ * plaintext either).
  *
  * Needs `npm run build` and /usr/bin/influxd.
  */
@@ -20,6 +22,8 @@ import { startNodeRed, startSink, type FlowNode, type MessageSink, type NodeRed,
 import { packageNodesDirs } from "../support/package-snapshot";
 import { addFault, clearFaults, startTestSimulator, type Simulator } from "../support/simulator";
 import { linkThroughAdmin, reporter, simCall, syncFlow, syncFlowIds, type LinkedItem } from "../support/sync-flow";
+import { finishHostedLink } from "../support/hosted-link";
+import { waitFor } from "../support/ports";
 
 const CLIENT_ID = "leaktest-client-id";
 const SECRET = "LEAKTEST-SECRET-7d3f9a61c2e84b05";
@@ -169,17 +173,18 @@ describe("leak test: no secret or access token anywhere but the encrypted creden
     assert.strictEqual(caught.error?.code, "ITEM_LOGIN_REQUIRED", JSON.stringify(caught));
     const health = await admin<{ needsLogin?: boolean }>("GET", `/plaid-sync/links/${ids.link}/health`, undefined, { expectOk: true });
     assert.strictEqual(health.json.needsLogin, true);
-    const upd = await admin<{ session: string }>("POST", "/plaid-sync/link-sessions", { link: ids.link, config: ids.cfg, mode: "update" }, { expectOk: true });
+    // Hosted Link: the re-login URL is Plaid's page; the user finishes it on another device.
+    const relinkUrl = caught._error?.relinkUrl ?? "";
+    assert.ok(relinkUrl.startsWith(`${sim.url}/hl/`), `relinkUrl is Plaid's page: ${relinkUrl}`);
+    await finishHostedLink(relinkUrl, { username: "user_transactions_dynamic", password: "pass_good" });
+    // And "Log in again" from the editor: the Link page of an update-mode hosted session.
+    const upd = await admin<{ session: string; hostedUrl: string }>("POST", "/plaid-sync/link-sessions", { link: ids.link, config: ids.cfg, mode: "update" }, { expectOk: true });
     const page = await admin("GET", `/plaid-sync/link/${upd.json.session}`, undefined, { token: null, expectOk: true });
     assert.ok(page.text.includes("<html") || page.text.includes("<!DOCTYPE"), "the Link page");
-    const tok = await admin<{ link_token: string }>("GET", `/plaid-sync/link/${upd.json.session}/token`, undefined, { token: null, expectOk: true });
-    const relink = await simCall<{ public_token: string; metadata: Record<string, unknown> }>(sim, "/simulator/link/complete", {
-      link_token: tok.json.link_token,
-      institution_id: linked.institutionId,
-      username: "user_transactions_dynamic",
-      password: "pass_good",
-    });
-    await admin("POST", `/plaid-sync/link/${upd.json.session}/complete`, { public_token: relink.public_token, metadata: relink.metadata }, { token: null, expectOk: true });
+    await admin("GET", `/plaid-sync/link/${upd.json.session}/status`, undefined, { token: null, expectOk: true });
+    await admin("GET", `/plaid-sync/link-sessions/${upd.json.session}?link=${ids.link}`, undefined, { expectOk: true });
+    await finishHostedLink(upd.json.hostedUrl, { username: "user_transactions_dynamic", password: "pass_good" });
+    await waitFor(async () => (await admin<{ status: string }>("GET", `/plaid-sync/link-sessions/${upd.json.session}?link=${ids.link}`)).json.status === "linked", { what: "the update session to finish" });
     assert.strictEqual(await sync(), "ok", "synced again after logging in again");
 
     // ---- flow export and what the editor reads ----
@@ -203,7 +208,7 @@ describe("leak test: no secret or access token anywhere but the encrypted creden
     outputs.forEach((t, i) => check(`output/status/catch message #${i}`, t));
     adminTexts.forEach((t) => check(`admin response ${t.slice(0, 60)}`, t));
     check("the Node-RED log", red.logText());
-    const encrypted = new Set(["flows_cred.json", path.join("plaid-sync", "pending-links.json")]);
+    const encrypted = new Set(["flows_cred.json", path.join("plaid-sync", "pending-links.json"), path.join("plaid-sync", "link-sessions.json")]);
     for (const f of red.userFiles()) {
       const text = fs.readFileSync(path.join(red.userDir, f), "latin1");
       if (encrypted.has(f)) {

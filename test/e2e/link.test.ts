@@ -1,15 +1,26 @@
 /**
- * Linking a bank from the Node-RED editor, end to end: a real `node-red` process (built package,
- * temp userDir, adminAuth on), real Chromium, the stand-in Plaid Link of the simulator.
+ * Linking a bank from the Node-RED editor with the embedded Link page (link mode "embedded"), end
+ * to end: a real `node-red` process (built package, temp userDir, adminAuth on), real Chromium,
+ * the stand-in Plaid Link of the simulator. Hosted Link: test/e2e/link-hosted.test.ts.
  *
  * Needs `npm run build` first (Node-RED loads nodes/). Screenshots: test-artifacts/link/.
  */
 import * as assert from "assert";
-import * as fs from "fs";
 import type { Browser, Page } from "playwright-core";
-import type { FlowNode, NodeRed, NodeRedOptions } from "../support/nodered";
-import { snapshotPackage, startNodeRed as startNodeRedRaw } from "../support/nodered";
+import type { FlowNode, NodeRed } from "../support/nodered";
 import { chromiumAvailable, launchBrowser, screenshot } from "../support/browser";
+import {
+  assertNoLeak,
+  clickAndCatchPopup,
+  closeDialogs,
+  deployFromEditor,
+  disposeSnapshot,
+  openEditor,
+  openLinkDialog,
+  startEditorNodeRed as startNodeRed,
+  watch,
+  type Evidence,
+} from "../support/editor";
 import { waitFor } from "../support/ports";
 import { startSimulator, type Simulator } from "../../src/simulator";
 import { createPlaidClient } from "../../src/plaid/client";
@@ -19,100 +30,7 @@ const CRED_SECRET = "e2e-credential-secret-7f3c";
 const DISTINCT_CLIENT_ID = "cid_e2e_link_4242424242";
 const DISTINCT_SECRET = "sec_e2e_DO_NOT_LEAK_9b8a7c6d5e";
 
-/**
- * Node-RED loads a snapshot of the built package (test/support snapshotPackage): a concurrent
- * `npm run build` empties nodes/ and dist/ while it works, and a Node-RED (re)starting at that
- * moment would miss our node types.
- */
-let snapshot: string | null = null;
-after(() => {
-  if (snapshot) fs.rmSync(snapshot, { recursive: true, force: true });
-  snapshot = null;
-});
-
-async function startNodeRed(opts: NodeRedOptions): Promise<NodeRed> {
-  snapshot ??= snapshotPackage();
-  const red = await startNodeRedRaw({ nodesDir: [snapshot], ...opts });
-  const sets = (await red.nodeSets()).filter((s) => s.module === "node-red-contrib-plaid-sync");
-  for (const type of ["plaid-config", "plaid-link"]) {
-    const set = sets.find((s) => s.types.includes(type));
-    assert.ok(set && !set.err, `${type} did not load: ${set?.err ?? "missing"}`);
-  }
-  return red;
-}
-
-interface Evidence {
-  /** Bodies of every admin/editor response the browser saw. */
-  responses: string[];
-  /** Every websocket (comms) frame the editor received. */
-  frames: string[];
-}
-
-function watch(page: Page, ev: Evidence): void {
-  page.on("websocket", (ws) => ws.on("framereceived", (f) => ev.frames.push(typeof f.payload === "string" ? f.payload : f.payload.toString("utf8"))));
-  page.on("response", async (res) => {
-    const type = res.headers()["content-type"] ?? "";
-    if (!/json|html|text/.test(type) || /\.(js|css)(\?|$)/.test(res.url())) return;
-    try {
-      ev.responses.push(await res.text());
-    } catch {
-      /* redirects, aborted */
-    }
-  });
-}
-
-async function openEditor(page: Page, red: NodeRed): Promise<void> {
-  await page.goto(red.url + "/");
-  // Log in, unless this browser still holds a valid editor token (Node-RED keeps sessions across restarts).
-  await page.waitForSelector("#node-dialog-login-username, #red-ui-palette-container", { timeout: 30000 });
-  if (await page.isVisible("#node-dialog-login-username")) {
-    await page.fill("#node-dialog-login-username", red.adminUser!.username);
-    await page.fill("#node-dialog-login-password", red.adminUser!.password);
-    await page.keyboard.press("Enter");
-  }
-  await page.waitForFunction(() => {
-    const RED = (window as unknown as { RED?: { nodes?: { getType(t: string): unknown } } }).RED;
-    return !!RED?.nodes?.getType("plaid-link") && !!document.querySelector("#red-ui-palette-container");
-  }, undefined, { timeout: 30000 });
-  await page.waitForSelector(".red-ui-palette-node[data-palette-type='plaid-transactions']");
-}
-
-/** Double-clicks the (only) plaid-transactions node and opens its plaid-link (edit or add). */
-async function openLinkDialog(page: Page, add = false): Promise<void> {
-  await page.locator("#red-ui-workspace-chart g.red-ui-flow-node-group").first().dblclick();
-  await page.waitForSelector("#node-input-link");
-  // The edit tray slides in and binds its config-node buttons as it opens; on a loaded machine a
-  // click can land before that (seen once in CI on Node-RED 5), so click again until the dialog is there.
-  for (let attempt = 1; ; attempt++) {
-    await page.click(add ? "#node-input-btn-link-add" : "#node-input-btn-link-edit");
-    try {
-      await page.waitForSelector("#node-config-plaid-link-add", { state: "attached", timeout: 10000 });
-      return;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-    }
-  }
-}
-
-async function closeDialogs(page: Page): Promise<void> {
-  await page.click("#node-config-dialog-ok");
-  await page.click("#node-dialog-ok");
-  await page.waitForSelector("#node-dialog-ok", { state: "detached" });
-}
-
-function startedCount(red: NodeRed): number {
-  return (red.logSinceStart().match(/\[info\] (Started flows|Started modified (nodes|flows))/g) ?? []).length;
-}
-
-/** Presses Deploy; resolves once the userDir shows it (`until`) and the new flows have started. */
-async function deployFromEditor(page: Page, red: NodeRed, until: () => boolean | Promise<boolean>): Promise<void> {
-  const before = startedCount(red);
-  await page.waitForSelector("#red-ui-header-button-deploy:not(.disabled)");
-  await page.click("#red-ui-header-button-deploy");
-  await waitFor(until, { timeoutMs: 20000, what: "the deploy to reach the userDir" });
-  await page.waitForSelector("#red-ui-header-button-deploy.disabled");
-  await waitFor(() => startedCount(red) > before, { timeoutMs: 20000, what: "the deployed flows to start" });
-}
+after(disposeSnapshot);
 
 /** Runs the stand-in Link in the popup: institution (add mode), log in, accounts, Continue. */
 async function completeStandInLink(popup: Page, shots: string): Promise<void> {
@@ -139,12 +57,6 @@ async function completeStandInLink(popup: Page, shots: string): Promise<void> {
   await screenshot(popup, `${shots}-4-done`);
 }
 
-async function clickAndCatchPopup(page: Page, selector: string): Promise<Page> {
-  const [popup] = await Promise.all([page.context().waitForEvent("page"), page.click(selector)]);
-  await popup.waitForURL(/\/plaid-sync\/link\//, { timeout: 15000 });
-  return popup;
-}
-
 function linkNodeOf(flows: FlowNode[]): FlowNode {
   const n = flows.find((f) => f.type === "plaid-link");
   assert.ok(n, "a plaid-link node was deployed");
@@ -163,7 +75,7 @@ describeBrowser("link: from the editor, in Chromium, against a real node-red", f
     await browser?.close();
   });
 
-  it("demo: add config + link, Link account, complete Link, Deploy, restart — the Item is still linked", async () => {
+  it("demo (embedded): add config + link, Link account, complete Link, Deploy, restart — the Item is still linked", async () => {
     const red = await startNodeRed({ adminAuth: true, credentialSecret: CRED_SECRET });
     const ev: Evidence = { responses: [], frames: [] };
     try {
@@ -179,6 +91,9 @@ describeBrowser("link: from the editor, in Chromium, against a real node-red", f
       await page.click("#node-config-input-btn-config-add");
       await page.waitForSelector("#node-config-input-environment");
       assert.strictEqual(await page.inputValue("#node-config-input-environment"), "demo");
+      assert.strictEqual(await page.inputValue("#node-config-input-linkMode"), "hosted", "Hosted Link is the default");
+      // This file covers the embedded Link page; test/e2e/link-hosted.test.ts covers Hosted Link.
+      await page.selectOption("#node-config-input-linkMode", "embedded");
       await screenshot(page, "link/demo-01-config");
       await page.click("#node-config-dialog-ok");
       await page.waitForSelector("#node-config-plaid-link-add");
@@ -252,7 +167,7 @@ describeBrowser("link: from the editor, in Chromium, against a real node-red", f
     const sim = await startSimulator({ port: 0, clientId: DISTINCT_CLIENT_ID, secret: DISTINCT_SECRET });
     const flows: FlowNode[] = [
       { id: "tab1", type: "tab", label: "Flow 1" },
-      { id: "cfg1", type: "plaid-config", name: "Local simulator", environment: "custom", basePath: sim.url, clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "" },
+      { id: "cfg1", type: "plaid-config", name: "Local simulator", environment: "custom", basePath: sim.url, clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "", linkMode: "embedded" },
       { id: "lnk1", type: "plaid-link", config: "cfg1", name: "", itemId: "", institutionId: "", institutionName: "", accounts: [] },
       { id: "tx1", type: "plaid-transactions", z: "tab1", x: 300, y: 120, link: "lnk1", name: "", measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "send", wires: [[], []] },
     ];
@@ -324,7 +239,7 @@ describeBrowser("link: OAuth bank and 'Remove at Plaid' from the editor (demo)",
     try {
       await red.deploy([
         { id: "tab1", type: "tab", label: "Flow 1" },
-        { id: "cfg1", type: "plaid-config", name: "Demo", environment: "demo", basePath: "", clientName: "Node-RED", countryCodes: "US,GB", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "" },
+        { id: "cfg1", type: "plaid-config", name: "Demo", environment: "demo", basePath: "", clientName: "Node-RED", countryCodes: "US,GB", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "", linkMode: "embedded" },
         { id: "lnk1", type: "plaid-link", config: "cfg1", name: "", itemId: "", institutionId: "", institutionName: "", accounts: [] },
         { id: "tx1", type: "plaid-transactions", z: "tab1", x: 300, y: 120, link: "lnk1", name: "", measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "send", wires: [[], []] },
       ]);
@@ -376,31 +291,12 @@ describeBrowser("link: OAuth bank and 'Remove at Plaid' from the editor (demo)",
   });
 });
 
-/** The secrets appear nowhere: flows.json, flows_cred.json (raw), any userDir file, the log, responses, comms. */
-function assertNoLeak(red: NodeRed, ev: Evidence, secrets: string[]): void {
-  const places: Array<[string, string]> = [
-    ["Node-RED log", red.logText()],
-    ...ev.responses.map((r, i) => [`response #${i}`, r] as [string, string]),
-    ...ev.frames.map((f, i) => [`comms frame #${i}`, f] as [string, string]),
-  ];
-  for (const f of red.userFiles()) {
-    if (f.startsWith("node_modules/")) continue;
-    places.push([`userDir/${f}`, red.readUserFile(f) ?? ""]);
-  }
-  assert.ok(places.some(([w]) => w === "userDir/flows_cred.json"), "flows_cred.json exists");
-  const cred = red.readUserFile("flows_cred.json")!;
-  assert.ok(typeof (JSON.parse(cred) as { $?: string }).$ === "string", "flows_cred.json stays encrypted");
-  for (const s of secrets) {
-    for (const [where, text] of places) assert.ok(!text.includes(s), `${s.slice(0, 12)}… found in ${where}`);
-  }
-}
-
 describe("link: admin routes of a real node-red with adminAuth", function () {
   this.timeout(120000);
   let red: NodeRed;
   let sim: Simulator;
   const flows = (): FlowNode[] => [
-    { id: "cfg1", type: "plaid-config", environment: "custom", basePath: sim.url, clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "" },
+    { id: "cfg1", type: "plaid-config", environment: "custom", basePath: sim.url, clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "", linkMode: "embedded" },
     { id: "lnk1", type: "plaid-link", config: "cfg1", itemId: "", institutionId: "", institutionName: "", accounts: [] },
     { id: "lnk2", type: "plaid-link", config: "cfg1", itemId: "", institutionId: "", institutionName: "", accounts: [] },
   ];

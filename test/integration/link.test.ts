@@ -8,6 +8,8 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import type { Simulator } from "../../src/simulator";
@@ -15,6 +17,7 @@ import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
 import { createPlaidClient } from "../../src/plaid/client";
 import { stopDemoSimulator } from "../../src/link/demo";
 import { nodeRedTestHelper } from "../support/red";
+import { finishHostedLink } from "../support/hosted-link";
 import type { PlaidConfigNode, PlaidLinkNode } from "../../src/nodes/types";
 
 const plaidConfig = require("../../src/nodes/plaid-config");
@@ -353,6 +356,144 @@ describe("link: admin routes in the Node-RED runtime", function () {
   it("the demo proxy answers 404 when no demo config is deployed", async () => {
     await loadCustom();
     assert.strictEqual((await call("get", "/plaid-sync/demo/link/v2/stable/link-initialize.js")).status, 404);
+  });
+
+  describe("Hosted Link (the default link mode)", () => {
+    async function loadHosted(extra: Record<string, unknown> = {}) {
+      await helper.load(
+        [plaidConfig, plaidLink],
+        [...flow({ environment: "custom", basePath: sim.url, linkMode: "hosted", ...extra }), { id: "l2", type: "plaid-link", config: "c1", name: "", itemId: "", institutionId: "", institutionName: "", accounts: [] }],
+        { c1: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET } },
+      );
+    }
+
+    async function statusUntil(session: string, link: string, want: string, ms = 15_000): Promise<Resp> {
+      const until = Date.now() + ms;
+      for (;;) {
+        const r = await call("get", `/plaid-sync/link-sessions/${session}?link=${link}`);
+        if (r.body.status === want) return r;
+        if (Date.now() > until) throw new Error(`session still ${r.status} ${r.text}, wanted ${want}`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
+
+    it("links with no callback from the browser: the server polls Plaid, exchanges, stores what Plaid says", async () => {
+      await loadHosted();
+      const events = comms();
+      const s = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+      assert.strictEqual(s.status, 201, s.text);
+      assert.strictEqual(s.body.hosted, true);
+      assert.ok(String(s.body.hostedUrl).startsWith(`${sim.url}/hl/`), "Plaid's own page (the simulator's origin)");
+      // The Link page: no Plaid script, a hand-over link and a QR code of Plaid's URL.
+      const page = await call("get", s.body.url as string);
+      assert.strictEqual(page.status, 200);
+      assert.ok(!/<script[^>]+src=/.test(page.text), "loads no script at all");
+      assert.ok(page.text.includes(`href="${s.body.hostedUrl}"`));
+      assert.match(page.text, /<svg[^>]+role="img"/);
+      assert.strictEqual((await call("get", `/plaid-sync/link/${s.body.session}/token`)).status, 404, "no link_token handed out in hosted mode");
+      assert.strictEqual((await call("get", `/plaid-sync/link-sessions/${s.body.session}?link=l1`)).body.status, "open");
+
+      await finishHostedLink(s.body.hostedUrl as string);
+      const done = await statusUntil(s.body.session as string, "l1", "linked");
+      assert.strictEqual(done.body.institutionName, "First Platypus Bank");
+      assert.ok((done.body.accounts as unknown[]).length > 0);
+      const token = h.credentials.get("l1")?.accessToken as string;
+      assert.match(token, /^access-/);
+      assert.ok(fs.existsSync(path.join(userDir, "plaid-sync", "pending-links.json")), "kept encrypted until deployed");
+      const ev = events.find((e) => e.topic === "plaid-sync/link/l1");
+      assert.ok(ev && ev.data.itemId === done.body.itemId, "the editor is told over comms");
+      // The page's own status route answers the same, with the session id as its only credential.
+      assert.strictEqual((await call("get", `/plaid-sync/link/${s.body.session}/status`)).body.status, "linked");
+    });
+
+    it("bad input: an unknown session or another link's session is a 404; a bad link mode or lifetime is a clear config error", async () => {
+      await loadHosted();
+      const s = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+      assert.strictEqual((await call("get", `/plaid-sync/link-sessions/${"A".repeat(43)}?link=l1`)).status, 404);
+      const other = await call("get", `/plaid-sync/link-sessions/${s.body.session}?link=l2`);
+      assert.strictEqual(other.status, 404, "l2 cannot read l1's session");
+      assert.strictEqual(other.body.code, "SESSION_UNKNOWN");
+      assert.strictEqual((await call("get", "/plaid-sync/link-sessions/x")).status, 404);
+      await helper.unload();
+      await loadHosted({ linkMode: "popup" });
+      const bad = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+      assert.strictEqual(bad.status, 409);
+      assert.strictEqual(bad.body.code, "CONFIG_INVALID");
+      assert.strictEqual(helper.getNode<PlaidConfigNode>("c1").problem(), "plaid-config.errors.bad-link-mode");
+      await helper.unload();
+      await loadHosted({ relinkLifetimeHours: 24 * 30 });
+      const long = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+      assert.strictEqual(long.status, 409);
+      assert.strictEqual(helper.getNode<PlaidConfigNode>("c1").problem(), "plaid-config.errors.bad-relink-lifetime");
+      assert.strictEqual(h.credentials.get("l1")?.accessToken, undefined, "nothing changed");
+    });
+
+    it("exit: 'exited'; the same Plaid page can then still be finished", async () => {
+      await loadHosted();
+      const s = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+      await finishHostedLink(s.body.hostedUrl as string, { exit: true });
+      await statusUntil(s.body.session as string, "l1", "exited");
+      assert.strictEqual(h.credentials.get("l1")?.accessToken, undefined);
+      await finishHostedLink(s.body.hostedUrl as string);
+      await statusUntil(s.body.session as string, "l1", "linked");
+    });
+
+    it("a restart (the runtime reloaded) while a session is open: it is followed again and links", async () => {
+      await loadHosted();
+      const s = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+      const file = path.join(userDir, "plaid-sync", "link-sessions.json");
+      const raw = fs.readFileSync(file, "utf8");
+      assert.ok(!raw.includes(String(s.body.session)) && !raw.includes("hl/"), "kept encrypted");
+      await helper.unload();
+      await helper.stopServer();
+      await helper.startServer();
+      await loadHosted();
+      await finishHostedLink(s.body.hostedUrl as string);
+      await statusUntil(s.body.session as string, "l1", "linked");
+      assert.match(String(h.credentials.get("l1")?.accessToken), /^access-/);
+    });
+
+    it("re-login: the node's relinkUrl is Plaid's page, the same for every failed sync; finishing it repairs the Item and tells the node", async () => {
+      await loadHosted();
+      const s = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+      await finishHostedLink(s.body.hostedUrl as string);
+      await statusUntil(s.body.session as string, "l1", "linked");
+      const token = h.credentials.get("l1")!.accessToken as string;
+      const client = createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET });
+      await client.sandboxItemResetLogin({ access_token: token });
+      const link = helper.getNode<PlaidLinkNode>("l1");
+      let repaired = 0;
+      const unsubscribe = link.onLoginRepaired(() => repaired++);
+      const urls = [await link.relinkUrl(), await link.relinkUrl(), await link.relinkUrl()];
+      assert.strictEqual(new Set(urls).size, 1, "one URL per episode");
+      assert.ok(urls[0].startsWith(`${sim.url}/hl/`));
+      await finishHostedLink(urls[0]);
+      await waitUntil(() => repaired === 1, 90_000);
+      unsubscribe();
+      assert.strictEqual((await client.itemGet({ access_token: token })).data.item.error, null);
+      assert.strictEqual(h.credentials.get("l1")!.accessToken, token, "update mode keeps the token");
+      const next = await link.relinkUrl();
+      assert.notStrictEqual(next, urls[0], "a later episode gets a new URL");
+    });
+
+    it("demo: Plaid's page is reached through the demo proxy, so any browser that reaches the editor can finish it", async () => {
+      await helper.load([plaidConfig, plaidLink], flow({ environment: "demo", linkMode: "hosted" }));
+      const s = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
+      assert.strictEqual(s.status, 201, s.text);
+      // On the origin the editor was reached at (supertest's own server here), under the demo proxy.
+      const hosted = new URL(String(s.body.hostedUrl));
+      assert.match(hosted.pathname, /^\/plaid-sync\/demo\/hl\/[A-Za-z0-9]+$/);
+      assert.strictEqual(hosted.hostname, "127.0.0.1");
+      // A browser on another machine reaches the editor's admin app: serve that app on a port of its own.
+      const admin = http.createServer((helper as unknown as { _httpAdmin: http.RequestListener })._httpAdmin);
+      await new Promise<void>((r) => admin.listen(0, "127.0.0.1", r));
+      try {
+        await finishHostedLink(`http://127.0.0.1:${(admin.address() as AddressInfo).port}${hosted.pathname}`);
+      } finally {
+        admin.close();
+      }
+      await statusUntil(s.body.session as string, "l1", "linked");
+    });
   });
 
   async function proxiedStandInLink(linkToken: string) {

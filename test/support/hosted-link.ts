@@ -138,3 +138,38 @@ export async function startPrefixProxy(sim: Pick<Simulator, "url">, prefix = "/s
       }),
   };
 }
+
+/**
+ * What a user does with a hosted_link_url, without a browser: load Plaid's page (directly or
+ * through Node-RED's demo proxy — every URL of it is relative), take the link token it runs
+ * with, and finish the flow through the stand-in Link backend next to it. `exit: true` leaves
+ * instead (Link's close button).
+ */
+export async function finishHostedLink(
+  hostedUrl: string,
+  opts: { institutionId?: string; username?: string; password?: string; exit?: boolean } = {},
+): Promise<{ linkToken: string; linkSessionId: string }> {
+  const page = await fetch(hostedUrl);
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`hosted page: HTTP ${page.status}`);
+  const m = /<script type="application\/json" id="hosted-link-config">([^<]*)<\/script>/.exec(html);
+  if (!m) throw new Error("hosted page without its config");
+  const cfg = JSON.parse(m[1]) as { link_token: string; mode: string };
+  const backend = new URL("../simulator/link/", hostedUrl).href.replace(/\/$/, "");
+  const base = { url: backend.slice(0, -"/simulator/link".length) };
+  if (opts.exit) {
+    const linkSessionId = randomUUID();
+    const open = await linkBackend(base, "open", { link_token: cfg.link_token, link_session_id: linkSessionId });
+    if (open.status !== 200) throw new Error(`open: HTTP ${open.status}`);
+    const exit = await linkBackend(base, "exit", { link_token: cfg.link_token, link_session_id: linkSessionId, error: null, status: "requires_credentials", institution_id: null });
+    if (exit.status !== 200) throw new Error(`exit: HTTP ${exit.status} ${JSON.stringify(exit.data)}`);
+    return { linkToken: cfg.link_token, linkSessionId };
+  }
+  let institutionId = opts.institutionId;
+  if (!institutionId && cfg.mode === "update") {
+    const s = await linkBackend(base, "session", { link_token: cfg.link_token });
+    institutionId = (s.data.item as { institution_id?: string } | null)?.institution_id;
+  }
+  const done = await completeLinkSession(base, cfg.link_token, { institutionId, username: opts.username, password: opts.password });
+  return { linkToken: cfg.link_token, linkSessionId: done.linkSessionId };
+}

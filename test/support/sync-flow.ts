@@ -12,7 +12,9 @@
  * - allTransactions() / compareInflux(): the truth from /transactions/get against what InfluxDB
  *   holds (latest point per identity, removed = false), with the first differing transaction.
  */
+import { finishHostedLink } from "./hosted-link";
 import type { Influxd } from "./influxd";
+import { waitFor } from "./ports";
 import type { FlowNode, MessageSink, NodeRed } from "./nodered";
 
 export interface SimEndpoint {
@@ -57,8 +59,11 @@ export interface LinkedItem {
 }
 
 /**
- * What the editor and the Link window do: POST link-sessions (admin auth), GET the session's
- * token, let the stand-in Link backend log in, POST complete. Returns the pushed link event.
+ * What the editor and the Link window do. POST link-sessions (admin auth); then, by the config's
+ * link mode, either Hosted Link — the user finishes on Plaid's page (the simulator's, driven
+ * without a browser) and the server learns it by polling Plaid, so this only watches the
+ * session's status — or embedded Link: GET the session's token, the stand-in Link backend logs
+ * in, POST complete. Returns what the editor is told.
  */
 export async function linkThroughAdmin(
   red: NodeRed,
@@ -66,14 +71,33 @@ export async function linkThroughAdmin(
   ids: { link: string; config: string },
   user: { username?: string; password?: string; institutionId?: string } = {},
 ): Promise<LinkedItem> {
-  const created = await red.request<{ session: string }>("POST", "/plaid-sync/link-sessions", { link: ids.link, config: ids.config, mode: "add" }, { expectOk: true });
+  const created = await red.request<{ session: string; hosted: boolean; hostedUrl?: string }>("POST", "/plaid-sync/link-sessions", { link: ids.link, config: ids.config, mode: "add" }, { expectOk: true });
   const session = created.json.session;
+  const username = user.username ?? "user_transactions_dynamic";
+  const password = user.password ?? "pass_good";
+  if (created.json.hosted) {
+    await finishHostedLink(created.json.hostedUrl as string, { institutionId: user.institutionId ?? "ins_109508", username, password });
+    const done = await waitFor(
+      async () => {
+        const r = await red.request<{ status: string; itemId: string; institutionId?: string; institutionName: string; accounts: LinkedItem["accounts"]; message?: string }>(
+          "GET",
+          `/plaid-sync/link-sessions/${session}?link=${encodeURIComponent(ids.link)}`,
+          undefined,
+          { expectOk: true },
+        );
+        if (r.json.status !== "open" && r.json.status !== "linked") throw Object.assign(new Error(`link session ${r.json.status}: ${r.json.message ?? ""}`), { fatal: true });
+        return r.json.status === "linked" ? r.json : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: "the hosted link session to be linked" },
+    );
+    return { itemId: done.itemId, institutionId: done.institutionId ?? user.institutionId ?? "ins_109508", institutionName: done.institutionName, accounts: done.accounts };
+  }
   const tok = await red.request<{ link_token: string }>("GET", `/plaid-sync/link/${session}/token`, undefined, { token: null, expectOk: true });
   const link = await simCall<{ public_token: string; metadata: Record<string, unknown> }>(sim, "/simulator/link/complete", {
     link_token: tok.json.link_token,
     institution_id: user.institutionId ?? "ins_109508",
-    username: user.username ?? "user_transactions_dynamic",
-    password: user.password ?? "pass_good",
+    username,
+    password,
   });
   const done = await red.request<{ itemId: string; institution: { institution_id?: string; name?: string } | null; accounts: LinkedItem["accounts"] }>(
     "POST",

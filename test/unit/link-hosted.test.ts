@@ -228,7 +228,7 @@ describe("link: sessions across a restart", () => {
     const b = new SessionStore({ persistence: m.persistence, now: () => now });
     assert.strictEqual(b.get(s.id)?.hostedUrl, "https://secure.plaid.example/hl/x");
     assert.deepStrictEqual(b.live().map((x) => x.id), [s.id]);
-    b.update(s.id, { status: "linked", result: { itemId: "item-1", institutionName: "B", accounts: [] } });
+    b.update(s.id, { status: "linked", result: { itemId: "item-1", institutionId: "ins_1", institutionName: "B", accounts: [] } });
     const c = new SessionStore({ persistence: m.persistence, now: () => now });
     assert.strictEqual(c.find(s.id)?.status, "linked");
     assert.strictEqual(c.get(s.id), null, "an ended session is no longer open");

@@ -191,10 +191,11 @@ describe("link: pages", () => {
     assert.strictEqual(new URL("../../../simulator/link/", script).href, "http://h:1880/plaid-sync/demo/simulator/link/");
   });
 
-  it("the demo proxy forwards only the Link script and the stand-in Link backend", () => {
+  it("the demo proxy forwards only the Link script, the hosted Link page and the stand-in Link backend", () => {
     assert.ok(isProxiedDemoPath("link/v2/stable/link-initialize.js"));
     assert.ok(isProxiedDemoPath("simulator/link/session"));
-    for (const p of ["accounts/get", "sandbox/item/reset_login", "simulator/reset", "simulator/faults", "simulator/link/../reset", "item/get"]) {
+    assert.ok(isProxiedDemoPath("hl/4f2a9c1e00000000000000000000abcd"));
+    for (const p of ["accounts/get", "sandbox/item/reset_login", "simulator/reset", "simulator/faults", "simulator/link/../reset", "item/get", "hl/../simulator/reset", "hl/a/b", "link/token/get"]) {
       assert.ok(!isProxiedDemoPath(p), p);
     }
   });

@@ -1,7 +1,7 @@
 /**
  * A counting HTTP proxy in front of the simulator: every request is forwarded as is (streamed,
- * keep-alive) and counted by path, so the bench can say how many Plaid calls a sync made without
- * adding anything to the simulator.
+ * keep-alive) and counted by path, so the bench and the tests can say how many Plaid calls a
+ * sync or a link made without adding anything to the simulator.
  */
 import * as http from "http";
 import type { AddressInfo } from "net";

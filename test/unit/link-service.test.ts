@@ -17,6 +17,7 @@ import { LinkError, LinkService, type ConfigLike, type LinkNodeLike } from "../.
 import { SessionStore, type LinkSession } from "../../src/link/sessions";
 import { addFault, clearFaults, linkSandboxItem, simulatorClient, startTestSimulator, type Simulator } from "../support/simulator";
 import { waitFor } from "../support/ports";
+import { finishHostedLink } from "../support/hosted-link";
 
 /** A client that records which Plaid calls were made (and passes each one to the simulator). */
 function recording(client: PlaidApi, calls: Array<{ op: string; req: Record<string, unknown> }>): PlaidApi {
@@ -329,6 +330,101 @@ describe("link: service (against the simulator)", function () {
     });
   });
 
+  describe("Hosted Link", () => {
+    async function linkedStatus(service: LinkService, session: string, want = "linked") {
+      return waitFor(
+        () => {
+          const r = service.sessionStatus(session, "l1");
+          return r.status === want ? r : null;
+        },
+        { timeoutMs: 10_000, intervalMs: 10, what: `session ${want}` },
+      );
+    }
+
+    it("add: hosted_link with the editor's lifetime; the server polls, exchanges and stores what Plaid says; the Plaid calls of one link", async () => {
+      const { service, calls, creds, published } = setup({ linkMode: "hosted" });
+      const out = await service.createSession({ link: "l1", config: "c1", mode: "add" });
+      assert.strictEqual(out.hosted, true);
+      assert.ok(out.hostedUrl?.startsWith(`${sim.url}/hl/`), out.hostedUrl);
+      const req = calls.find((c) => c.op === "linkTokenCreate")!.req;
+      assert.deepStrictEqual(req.hosted_link, { url_lifetime_seconds: 1800 });
+      assert.strictEqual(service.sessionStatus(out.session, "l1").status, "open");
+      await finishHostedLink(out.hostedUrl!);
+      const done = await linkedStatus(service, out.session);
+      assert.strictEqual(done.institutionName, "First Platypus Bank");
+      const token = creds.l1.accessToken as string;
+      assert.match(token, /^access-sandbox-/);
+      const truth = (await client.accountsGet({ access_token: token })).data.accounts.map((a) => a.account_id).sort();
+      assert.deepStrictEqual(done.accounts!.map((a) => a.account_id).sort(), truth);
+      assert.strictEqual(published.filter((p) => p.topic === "plaid-sync/link/l1").length, 1);
+      const count: Record<string, number> = {};
+      for (const c of calls) count[c.op] = (count[c.op] ?? 0) + 1;
+      console.log(`      Plaid calls of one Hosted Link (add, finished at once): ${JSON.stringify(count)}`);
+      assert.deepStrictEqual([count.linkTokenCreate, count.itemPublicTokenExchange, count.itemGet, count.accountsGet], [1, 1, 1, 1]);
+    });
+
+    it("expiry by the clock: one last look at Plaid at the expiry, then 'expired' and nothing stored", async () => {
+      let now = Date.now();
+      const s = setup({ linkMode: "hosted" });
+      (s.service as unknown as { now: () => number }).now = () => now;
+      const out = await s.service.createSession({ link: "l1", config: "c1", mode: "add" });
+      now += 31 * 60_000;
+      const gets = () => s.calls.filter((c) => c.op === "linkTokenGet").length;
+      const before = gets();
+      s.service.sessionStatus(out.session, "l1"); // someone watches: the next look comes soon
+      await linkedStatus(s.service, out.session, "expired");
+      assert.ok(gets() > before, "Plaid was asked once more before giving up");
+      assert.strictEqual(s.creds.l1, undefined);
+      assert.strictEqual(s.pending.get("l1"), undefined);
+    });
+
+    it("a bank linked in a second window after the first: that extra Item is removed at Plaid, never orphaned", async () => {
+      const s = setup({ linkMode: "hosted" });
+      const a = await s.service.createSession({ link: "l1", config: "c1", mode: "add" });
+      const b = await s.service.createSession({ link: "l1", config: "c1", mode: "add" });
+      const items = sim.core.store.size;
+      await finishHostedLink(a.hostedUrl!);
+      await linkedStatus(s.service, a.session);
+      await finishHostedLink(b.hostedUrl!);
+      const second = await linkedStatus(s.service, b.session, "failed");
+      assert.match(String(second.message), /linked-elsewhere/);
+      await waitFor(() => s.calls.some((c) => c.op === "itemRemove"), { what: "the extra Item's removal" });
+      assert.strictEqual(sim.core.store.size, items + 1, "only the first login's Item is left at Plaid");
+      assert.ok((await client.itemGet({ access_token: s.creds.l1.accessToken as string })).data.item.item_id, "the first one still works");
+    });
+
+    it("Plaid failing during the collection (exchange 500): asked again later, then linked", async () => {
+      const s = setup({ linkMode: "hosted" });
+      const out = await s.service.createSession({ link: "l1", config: "c1", mode: "add" });
+      await addFault(sim, { path: "/item/public_token/exchange", status: 500, times: 1 });
+      await finishHostedLink(out.hostedUrl!);
+      await linkedStatus(s.service, out.session);
+      assert.strictEqual(s.calls.filter((c) => c.op === "itemPublicTokenExchange").length, 2);
+      assert.ok(s.warnings.some((w) => /poll-failed/.test(w)), s.warnings.join("\n"));
+    });
+
+    it("re-login: Plaid's URL, one per episode; finished on any device, the Item is repaired and the node told; the Plaid calls of one episode", async () => {
+      const s = setup({ linkMode: "hosted", relinkLifetimeSeconds: 86_400 });
+      const item = await linkSandboxItem(client);
+      s.creds.l1 = { accessToken: item.accessToken };
+      await client.sandboxItemResetLogin({ access_token: item.accessToken });
+      const urls = await Promise.all([1, 2, 3].map(() => s.service.relinkUrl("l1", "c1")));
+      assert.strictEqual(new Set(urls).size, 1);
+      assert.ok(urls[0].startsWith(`${sim.url}/hl/`));
+      const req = s.calls.find((c) => c.op === "linkTokenCreate")!.req;
+      assert.deepStrictEqual(req.hosted_link, { url_lifetime_seconds: 86_400 });
+      assert.strictEqual(req.access_token, item.accessToken);
+      await finishHostedLink(urls[0]);
+      await waitFor(() => s.repaired.length === 1, { what: "the repair to be noticed" });
+      assert.strictEqual((await client.itemGet({ access_token: item.accessToken })).data.item.error, null);
+      const count: Record<string, number> = {};
+      for (const c of s.calls) count[c.op] = (count[c.op] ?? 0) + 1;
+      console.log(`      Plaid calls of one re-login episode (3 failed syncs asking, finished at once): ${JSON.stringify(count)}`);
+      assert.strictEqual(count.linkTokenCreate, 1);
+      assert.notStrictEqual(await s.service.relinkUrl("l1", "c1"), urls[0], "the next episode gets a new URL");
+    });
+  });
+
   /** What a user does in the stand-in Link for a link_token: log in (update mode: the Item's bank) and finish. */
   async function standInLogin(linkToken: string): Promise<Record<string, unknown>> {
     const post = async (ep: string, body: unknown) => {
@@ -343,5 +439,4 @@ describe("link: service (against the simulator)", function () {
     return post("complete", { link_token: linkToken, institution_id, username: "user_good", password: "pass_good", account_ids: login.accounts.map((a) => a.id) });
   }
 
-  void waitFor;
 });

@@ -287,7 +287,7 @@ describeBrowser("Hosted Link from the editor, in Chromium, against a real node-r
     assert.strictEqual(calls["/link/token/create"], 1, "one link token per episode, not per failed sync");
   });
 
-  it("Node-RED restarts while a session is open; finished afterwards, it is linked", async () => {
+  it("Node-RED restarts while a session is open; finished afterwards, it is linked, and that survives a crash before Deploy", async () => {
     const extra = { id: "lnk3", type: "plaid-link", config: ids.cfg, name: "third", itemId: "", institutionId: "", institutionName: "", accounts: [] };
     const current = (await red.getFlows()).flows;
     await red.deploy([...current, extra], undefined, "flows");
@@ -300,8 +300,12 @@ describeBrowser("Hosted Link from the editor, in Chromium, against a real node-r
       timeoutMs: 90_000,
       what: "the session to be collected after the restart",
     });
-    const health = await red.request<{ linked: boolean; pendingDeploy: boolean }>("GET", "/plaid-sync/links/lnk3/health", undefined, { expectOk: true });
+    let health = await red.request<{ linked: boolean; pendingDeploy: boolean }>("GET", "/plaid-sync/links/lnk3/health", undefined, { expectOk: true });
     assert.deepStrictEqual([health.json.linked, health.json.pendingDeploy], [true, true]);
+    // Linked but not deployed, and a crash: the link is still there (encrypted pending store).
+    await red.restart("SIGKILL");
+    health = await red.request<{ linked: boolean; pendingDeploy: boolean }>("GET", "/plaid-sync/links/lnk3/health", undefined, { expectOk: true });
+    assert.deepStrictEqual([health.json.linked, health.json.pendingDeploy], [true, true], "a completed, undeployed link survives a crash");
     await openEditor(page, red);
   });
 

@@ -138,6 +138,7 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
       const n = RED.nodes.getNode(id);
       return isLinkNode(n) ? n : null;
     },
+    nodeType: (id) => (RED.nodes.getNode(id) as { type?: string } | null)?.type,
     getCredentials: (id) => RED.nodes.getCredentials(id) as Record<string, unknown> | undefined,
     addCredentials: (id, creds) => RED.nodes.addCredentials(id, creds),
     publish: (topic, data) => RED.comms.publish(topic, data, false),

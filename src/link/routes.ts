@@ -200,8 +200,8 @@ export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
 
   app.post("/plaid-sync/links/:id/remove", deps.needsPermission("plaid-sync.write"), sameOrigin(deps), async (req: Request, res: Response) => {
     try {
-      const b = (req.body ?? {}) as Record<string, unknown>;
-      const out = await service.remove(req.params.id, b.config);
+      // A body's `config` is not used: a link acts with its own (service.resolveLink).
+      const out = await service.remove(req.params.id);
       noStore(res);
       res.json(out);
     } catch (err) {
@@ -211,7 +211,7 @@ export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
 
   app.get("/plaid-sync/links/:id/health", deps.needsPermission("plaid-sync.read"), async (req: Request, res: Response) => {
     try {
-      const out = await service.health(req.params.id, req.query.config);
+      const out = await service.health(req.params.id);
       noStore(res);
       res.json(out);
     } catch (err) {

@@ -63,6 +63,8 @@ export type Translate = (key: string, vars?: Record<string, string | number>) =>
 export interface LinkServiceDeps extends LinkWriterDeps {
   sessions: SessionStore;
   getConfig(id: string): ConfigLike | null;
+  /** The type of the deployed node with this id, if there is one (any type). */
+  nodeType(id: string): string | undefined;
   /** Message catalog lookup; keys are relative to the plaid-link catalog ("errors.x"). */
   t: Translate;
   warn(message: string): void;
@@ -125,8 +127,9 @@ const GONE_CODES = new Set(["ITEM_NOT_FOUND", "INVALID_ACCESS_TOKEN"]);
 
 const NODE_ID_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
 
+/** A well-formed node id, and not a name of Object.prototype (`__proto__`, `constructor`, ...). */
 export function isNodeId(v: unknown): v is string {
-  return typeof v === "string" && NODE_ID_RE.test(v);
+  return typeof v === "string" && NODE_ID_RE.test(v) && !(v in Object.prototype);
 }
 
 export function linkScriptUrl(config: Pick<ConfigLike, "environment" | "basePath">): string {
@@ -202,12 +205,9 @@ export class LinkService {
     /** The editor's origin (from the request): the demo OAuth redirect and the demo hosted URL. */
     editorOrigin?: string;
   }): Promise<CreatedSession> {
-    const { link, mode } = input;
-    if (!isNodeId(link)) throw new LinkError(400, this.t("errors.no-link"), "NO_LINK");
+    const { mode } = input;
     if (mode !== "add" && mode !== "update") throw new LinkError(400, this.t("errors.bad-mode"), "BAD_MODE");
-    const linkNode = this.deps.getLinkNode(link);
-    const configId = isNodeId(input.config) ? input.config : linkNode?.config;
-    const config = this.requireConfig(configId);
+    const { link, config } = this.resolveLink(input.link, mode === "add" ? { editorConfig: input.config } : {});
     const s = await this.openSession(link, config, mode, "editor", input.editorOrigin);
     return {
       session: s.id,
@@ -554,18 +554,40 @@ export class LinkService {
     return ended;
   }
 
-  private configFor(linkId: string, configId: unknown): ConfigLike {
+  /**
+   * Which plaid-link a request acts on, and with which config — never another one's: its
+   * Plaid server would receive this link's access token, and its answer (say
+   * INVALID_ACCESS_TOKEN) could make us forget a token that still works and is billed.
+   * - a deployed plaid-link node: always its own (deployed) config; a request naming another one
+   *   is refused (deploy first);
+   * - a link finished but not deployed (pending store): the config it was linked with;
+   * - only to start linking (`editorConfig` given, add mode): an id no deployed node has — a
+   *   plaid-link added in the editor, not deployed yet — with the config the editor names.
+   * Ids of other node types and Object.prototype names are refused.
+   */
+  private resolveLink(linkId: unknown, opts: { editorConfig?: unknown } = {}): { link: string; config: ConfigLike } {
+    if (!isNodeId(linkId)) throw new LinkError(400, this.t("errors.no-link"), "NO_LINK");
+    const type = this.deps.nodeType(linkId);
+    if (type !== undefined && type !== "plaid-link") throw new LinkError(400, this.t("errors.not-a-link"), "NOT_A_LINK");
     const linkNode = this.deps.getLinkNode(linkId);
-    const id = isNodeId(configId) ? configId : (linkNode?.config ?? this.writer.pendingEntry(linkId)?.configId);
-    return this.requireConfig(id);
+    if (linkNode) {
+      const own = linkNode.config;
+      if ("editorConfig" in opts && isNodeId(opts.editorConfig) && opts.editorConfig !== own) {
+        throw new LinkError(409, this.t("errors.config-mismatch"), "CONFIG_MISMATCH");
+      }
+      return { link: linkId, config: this.requireConfig(own) };
+    }
+    const pending = this.writer.pendingEntry(linkId);
+    if (pending) return { link: linkId, config: this.requireConfig(pending.configId) };
+    if ("editorConfig" in opts) return { link: linkId, config: this.requireConfig(opts.editorConfig) };
+    throw new LinkError(404, this.t("errors.unknown-link"), "UNKNOWN_LINK");
   }
 
   /** POST <admin>/plaid-sync/links/<id>/remove: /item/remove, then forget the token everywhere. */
-  async remove(linkId: unknown, configId?: unknown): Promise<{ removed: true; alreadyGone: boolean }> {
-    if (!isNodeId(linkId)) throw new LinkError(400, this.t("errors.no-link"), "NO_LINK");
+  async remove(linkIdIn: unknown): Promise<{ removed: true; alreadyGone: boolean }> {
+    const { link: linkId, config } = this.resolveLink(linkIdIn);
     const token = this.currentAccessToken(linkId);
     if (!token) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
-    const config = this.configFor(linkId, configId);
     let alreadyGone = false;
     try {
       const client = await config.getClient();
@@ -582,19 +604,16 @@ export class LinkService {
   }
 
   /** GET <admin>/plaid-sync/links/<id>/health: a summary of /item/get. */
-  async health(linkId: unknown, configId?: unknown): Promise<HealthReport> {
-    if (!isNodeId(linkId)) throw new LinkError(400, this.t("errors.no-link"), "NO_LINK");
-    const linkNode = this.deps.getLinkNode(linkId);
-    const deployed = linkNode?.credentials && typeof linkNode.credentials.accessToken === "string" ? linkNode.credentials.accessToken : undefined;
-    try {
-      await this.reconcilePending(linkId, deployed);
-    } catch (err) {
-      this.deps.warn(this.t("errors.adopt-failed", { message: (err as Error).message }));
-    }
-    const token = this.currentAccessToken(linkId);
+  async health(linkIdIn: unknown): Promise<HealthReport> {
+    if (!isNodeId(linkIdIn)) throw new LinkError(400, this.t("errors.no-link"), "NO_LINK");
+    const token = this.currentAccessToken(linkIdIn);
+    // Read only: the token may come from the pending store; it is put back into the credential
+    // store by the plaid-link node when it starts, never by a read.
+    if (!token && this.deps.nodeType(linkIdIn) === "plaid-link") return { linked: false };
+    const { link: linkId, config } = this.resolveLink(linkIdIn);
     if (!token) return { linked: false };
+    const linkNode = this.deps.getLinkNode(linkId);
     const pendingDeploy = !!this.writer.pendingEntry(linkId);
-    const config = this.configFor(linkId, configId);
     try {
       const client = await config.getClient();
       const res = await client.itemGet({ access_token: token });

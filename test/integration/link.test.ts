@@ -18,6 +18,7 @@ import { createPlaidClient } from "../../src/plaid/client";
 import { stopDemoSimulator } from "../../src/link/demo";
 import { nodeRedTestHelper } from "../support/red";
 import { finishHostedLink } from "../support/hosted-link";
+import { startCountingProxy, type CountingProxy } from "../support/counting-proxy";
 import type { PlaidConfigNode, PlaidLinkNode } from "../../src/nodes/types";
 
 const plaidConfig = require("../../src/nodes/plaid-config");
@@ -240,10 +241,11 @@ describe("link: admin routes in the Node-RED runtime", function () {
       ...flow({ environment: "custom", basePath: sim.url }),
       { id: "c2", type: "plaid-config", environment: "sandbox" },
     ], { c1: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET } });
-    const undeployed = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "not-deployed", mode: "add" });
+    // A plaid-link not deployed yet is linked with the config the editor names: it must be usable.
+    const undeployed = await call("post", "/plaid-sync/link-sessions", { link: "l9", config: "not-deployed", mode: "add" });
     assert.strictEqual(undeployed.status, 409);
     assert.strictEqual(undeployed.body.error, "plaid-link.errors.config-not-deployed");
-    const noKeys = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c2", mode: "add" });
+    const noKeys = await call("post", "/plaid-sync/link-sessions", { link: "l9", config: "c2", mode: "add" });
     assert.strictEqual(noKeys.status, 409);
     assert.strictEqual(noKeys.body.code, "CONFIG_INVALID");
     assert.strictEqual((await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "update" })).body.code, "NOT_LINKED");
@@ -356,6 +358,85 @@ describe("link: admin routes in the Node-RED runtime", function () {
   it("the demo proxy answers 404 when no demo config is deployed", async () => {
     await loadCustom();
     assert.strictEqual((await call("get", "/plaid-sync/demo/link/v2/stable/link-initialize.js")).status, 404);
+  });
+
+  describe("which node and which config a route acts on", () => {
+    let other: Simulator;
+    let otherProxy: CountingProxy;
+    before(async () => {
+      // Another Plaid-compatible server, as a second config (or an attacker's) would name it.
+      other = await startSimulator({ port: 0, clientId: "other_client", secret: "other_secret" });
+      otherProxy = await startCountingProxy(other.url);
+    });
+    after(async () => {
+      await otherProxy.close();
+      await other.close();
+    });
+
+    async function loadTwoConfigs() {
+      await helper.load(
+        [plaidConfig, plaidLink],
+        [
+          ...flow({ environment: "custom", basePath: sim.url }),
+          { id: "c2", type: "plaid-config", name: "", environment: "custom", basePath: otherProxy.url, clientName: "x", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "", linkMode: "embedded" },
+        ],
+        { c1: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET }, c2: { clientId: "other_client", secret: "other_secret" } },
+      );
+    }
+
+    it("health and remove use the link's own config: another config's server never sees the token, and its answer cannot wipe it", async () => {
+      await loadTwoConfigs();
+      await linkByRoutes();
+      const token = h.credentials.get("l1")!.accessToken as string;
+      const health = await call("get", "/plaid-sync/links/l1/health?config=c2");
+      assert.strictEqual(health.status, 200, health.text);
+      assert.strictEqual(health.body.institutionName, "First Platypus Bank", "asked the link's own Plaid");
+      const removed = await call("post", "/plaid-sync/links/l1/remove", { config: "c2" });
+      assert.strictEqual(removed.status, 200, removed.text);
+      assert.strictEqual(removed.body.alreadyGone, false, "removed at the link's own Plaid");
+      await assert.rejects(createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET }).itemGet({ access_token: token }));
+      assert.strictEqual(otherProxy.total(), 0, `the other server saw: ${JSON.stringify([...otherProxy.counts])}`);
+    });
+
+    it("a deployed link is linked with its own config; a request naming another one is refused", async () => {
+      await loadTwoConfigs();
+      const r = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c2", mode: "add" });
+      assert.strictEqual(r.status, 409, r.text);
+      assert.strictEqual(r.body.code, "CONFIG_MISMATCH");
+      assert.strictEqual(otherProxy.total(), 0);
+      // A plaid-link added in the editor and not deployed yet: the editor's config is used.
+      const fresh = await call("post", "/plaid-sync/link-sessions", { link: "l9", config: "c1", mode: "add" });
+      assert.strictEqual(fresh.status, 201, fresh.text);
+      assert.strictEqual((await call("post", "/plaid-sync/link-sessions", { link: "l9", config: "c1", mode: "update" })).body.code, "UNKNOWN_LINK");
+      assert.strictEqual((await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "update" })).body.code, "NOT_LINKED");
+    });
+
+    it("only plaid-link ids: another node's id, __proto__ and the like are refused and change nothing", async () => {
+      await loadTwoConfigs();
+      for (const id of ["c1", "__proto__", "constructor", "hasOwnProperty"]) {
+        const s = await call("post", "/plaid-sync/link-sessions", { link: id, config: "c1", mode: "add" });
+        assert.ok(s.status === 400 || s.status === 404, `link-sessions ${id}: ${s.status} ${s.text}`);
+        const hl = await call("get", `/plaid-sync/links/${id}/health`);
+        assert.ok(hl.status === 400 || hl.status === 404, `health ${id}: ${hl.status}`);
+        const rm = await call("post", `/plaid-sync/links/${id}/remove`, {});
+        assert.ok(rm.status === 400 || rm.status === 404, `remove ${id}: ${rm.status}`);
+      }
+      assert.strictEqual((await call("post", "/plaid-sync/link-sessions", { link: "c1", config: "c1", mode: "add" })).body.code, "NOT_A_LINK");
+      assert.deepStrictEqual(Object.keys(h.credentials.get("c1") ?? {}).sort(), ["clientId", "secret"], "the config's credentials are untouched");
+    });
+
+    it("health never writes credentials", async () => {
+      await loadTwoConfigs();
+      await linkByRoutes();
+      const token = h.credentials.get("l1")!.accessToken as string;
+      // As after a restart before Deploy: only the encrypted pending store has the token.
+      (h.credentials as unknown as { delete(id: string): void }).delete("l1");
+      const health = await call("get", "/plaid-sync/links/l1/health");
+      assert.strictEqual(health.body.linked, true);
+      assert.strictEqual(health.body.pendingDeploy, true);
+      assert.strictEqual(h.credentials.get("l1")?.accessToken, undefined, "health read the token; it did not store it");
+      void token;
+    });
   });
 
   describe("Hosted Link (the default link mode)", () => {

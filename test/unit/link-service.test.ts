@@ -105,6 +105,7 @@ describe("link: service (against the simulator)", function () {
       t: (k, v) => `${k}${v ? " " + JSON.stringify(v) : ""}`,
       getConfig: (id) => (id === "c1" ? config : null),
       getLinkNode: (id) => links[id] ?? null,
+      nodeType: (id) => (id === "c1" ? "plaid-config" : links[id] ? "plaid-link" : undefined),
       getCredentials: (id) => creds[id],
       addCredentials: async (id, c) => {
         if (failAdd) throw new Error("disk full");
@@ -117,7 +118,9 @@ describe("link: service (against the simulator)", function () {
       schedule: (poll, onError) => new PollSchedule({ poll, onError, fastMs: 20, slowMs: 100, watchMs: 60_000, maxBackoffMs: 400 }),
     });
     services.push(service);
-    return { service, calls, creds, published, pending, sessions, links, config, dir, warnings, repaired, failAddCredentials: () => (failAdd = true) };
+    /** A deployed plaid-link node on this config. */
+    const deploy = (id: string): LinkNodeLike => (links[id] = { id, config: "c1", itemId: "", institutionId: "", institutionName: "", accounts: [] });
+    return { service, calls, creds, published, pending, sessions, links, config, dir, warnings, repaired, deploy, failAddCredentials: () => (failAdd = true) };
   }
 
   /** A public token for a new First Platypus Bank Item, as Link would hand it to the page. */
@@ -147,14 +150,16 @@ describe("link: service (against the simulator)", function () {
       assert.strictEqual(calls[0].req.redirect_uri, "http://10.0.0.2:1880/admin/plaid-sync/oauth");
     });
 
-    it("bad input: no/undeployed/invalid config, bad mode, update without an Item", async () => {
+    it("bad input: no/undeployed/invalid config, bad mode, update without an Item, ids that are not plaid-link nodes", async () => {
       const { service } = setup();
       await rejects(service.createSession({ link: "l1", config: undefined, mode: "add" }), 400, "NO_CONFIG");
       const e = await rejects(service.createSession({ link: "l1", config: "gone", mode: "add" }), 409, "CONFIG_NOT_DEPLOYED");
       assert.match(e.message, /config-not-deployed/);
       await rejects(service.createSession({ link: "l1", config: "c1", mode: "weird" }), 400, "BAD_MODE");
       await rejects(service.createSession({ link: "../x", config: "c1", mode: "add" }), 400, "NO_LINK");
-      await rejects(service.createSession({ link: "l1", config: "c1", mode: "update" }), 409, "NOT_LINKED");
+      await rejects(service.createSession({ link: "l1", config: "c1", mode: "update" }), 404, "UNKNOWN_LINK");
+      await rejects(service.createSession({ link: "c1", config: "c1", mode: "add" }), 400, "NOT_A_LINK");
+      await rejects(service.createSession({ link: "__proto__", config: "c1", mode: "add" }), 400, "NO_LINK");
       const bad = setup({ problem: "Client ID is missing" });
       const p = await rejects(bad.service.createSession({ link: "l1", config: "c1", mode: "add" }), 409, "CONFIG_INVALID");
       assert.match(p.message, /Client ID is missing/);
@@ -250,11 +255,11 @@ describe("link: service (against the simulator)", function () {
     });
 
     it("remove: /item/remove, token cleared everywhere, event published; an Item already gone still clears; Plaid down keeps it", async () => {
-      const { service, calls, creds, pending, published, links } = setup();
+      const { service, calls, creds, pending, published, links, deploy } = setup();
       const { session } = await service.createSession({ link: "l1", config: "c1", mode: "add" });
       await service.complete(session, { public_token: await publicToken() });
       const token = creds.l1.accessToken as string;
-      links.l1 = { id: "l1", config: "c1", itemId: "item-1", institutionId: "i", institutionName: "B", accounts: [] };
+      deploy("l1");
       assert.deepStrictEqual(await service.remove("l1"), { removed: true, alreadyGone: false });
       assert.strictEqual(calls.find((c) => c.op === "itemRemove")!.req.access_token, token);
       await assert.rejects(client.itemGet({ access_token: token }), "the Item is gone at Plaid");
@@ -264,29 +269,32 @@ describe("link: service (against the simulator)", function () {
       assert.strictEqual((published.at(-1)!.data as { removed: boolean }).removed, true);
       await rejects(service.remove("l1"), 409, "NOT_LINKED");
 
+      deploy("l2");
       creds.l2 = { accessToken: token }; // removed above: Plaid answers ITEM_NOT_FOUND
-      assert.deepStrictEqual(await service.remove("l2", "c1"), { removed: true, alreadyGone: true });
+      assert.deepStrictEqual(await service.remove("l2"), { removed: true, alreadyGone: true });
       assert.strictEqual(creds.l2.accessToken, undefined);
       const live = await linkSandboxItem(client);
+      deploy("l3");
       creds.l3 = { accessToken: live.accessToken };
       await addFault(sim, { path: "/item/remove", status: 500, times: 1 });
-      await rejects(service.remove("l3", "c1"), 502);
+      await rejects(service.remove("l3"), 502);
       assert.strictEqual(creds.l3.accessToken, live.accessToken, "kept when Plaid did not remove it");
     });
 
     it("health: /item/get summary; needsLogin for ITEM_LOGIN_REQUIRED; not linked; never the token", async () => {
-      const { service, creds } = setup();
-      assert.deepStrictEqual(await service.health("l1", "c1"), { linked: false });
+      const { service, creds, deploy } = setup();
+      deploy("l1");
+      assert.deepStrictEqual(await service.health("l1"), { linked: false });
       const item = await linkSandboxItem(client);
       creds.l1 = { accessToken: item.accessToken };
-      const h = await service.health("l1", "c1");
+      const h = await service.health("l1");
       assert.strictEqual(h.linked, true);
       assert.strictEqual(h.itemId, item.itemId);
       assert.strictEqual(h.institutionName, "First Platypus Bank");
       assert.strictEqual(h.needsLogin, false);
       assert.ok(!JSON.stringify(h).includes(item.accessToken));
       await client.sandboxItemResetLogin({ access_token: item.accessToken });
-      const h2 = await service.health("l1", "c1");
+      const h2 = await service.health("l1");
       assert.strictEqual(h2.needsLogin, true);
       assert.strictEqual(h2.error!.code, "ITEM_LOGIN_REQUIRED");
     });

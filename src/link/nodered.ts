@@ -48,7 +48,7 @@ function followFlows(RED: NodeAPI, service: LinkService): void {
 }
 let lastEditorOrigin: string | null = null;
 
-/** The editor origin last seen on an authenticated link request: the best guess of publicUrl. */
+/** The browser Origin of the last successful link-sessions call (verified against that request): the best guess of publicUrl. */
 export function seenEditorOrigin(): string | null {
   return lastEditorOrigin;
 }

@@ -28,7 +28,7 @@ export interface RouteDeps {
   /** Origins that also count as "this editor" (configured public URLs, for reverse proxies). */
   extraOrigins(): string[];
   demoProxy: (req: Request, res: Response) => Promise<void>;
-  /** Called with the editor's origin on each authenticated request (to guess publicBaseUrl). */
+  /** Called with the browser's verified Origin after a successful link-sessions call (to guess publicBaseUrl). */
   sawEditorOrigin?(origin: string): void;
   log?: { warn(msg: string): void };
 }
@@ -109,9 +109,19 @@ function sameOrigin(deps: RouteDeps): RequestHandler {
   };
 }
 
-function editorOrigin(req: Request): string | undefined {
+/** The browser's Origin header, when it is a plain http(s) origin (the sameOrigin check has passed it). */
+function browserOrigin(req: Request): string | undefined {
   const o = req.headers.origin;
-  if (typeof o === "string" && /^https?:\/\/[^/]+$/i.test(o)) return o;
+  return typeof o === "string" && /^https?:\/\/[^/]+$/i.test(o) ? o : undefined;
+}
+
+/**
+ * Where this request reached the editor: for URLs handed back to the same caller only (the demo's
+ * OAuth redirect and hosted page). Never recorded: a Host header is whatever the caller sends.
+ */
+function requestOrigin(req: Request): string | undefined {
+  const o = browserOrigin(req);
+  if (o) return o;
   const host = req.headers.host;
   if (typeof host === "string" && /^[A-Za-z0-9.:[\]-]+$/.test(host)) return `${req.protocol}://${host}`;
   return undefined;
@@ -128,9 +138,12 @@ export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
   app.post("/plaid-sync/link-sessions", deps.needsPermission("plaid-sync.write"), sameOrigin(deps), async (req: Request, res: Response) => {
     try {
       const b = (req.body ?? {}) as Record<string, unknown>;
-      const origin = editorOrigin(req);
+      const out = await service.createSession({ link: b.link, config: b.config, mode: b.mode ?? "add", editorOrigin: requestOrigin(req) });
+      // The best guess of the editor's public address (re-login links of embedded mode): only a
+      // browser's own Origin — verified against this request by sameOrigin — on a call that
+      // worked, never the Host header a caller can set at will.
+      const origin = browserOrigin(req);
       if (origin) deps.sawEditorOrigin?.(origin);
-      const out = await service.createSession({ link: b.link, config: b.config, mode: b.mode ?? "add", editorOrigin: origin });
       noStore(res);
       res.status(201).json(out);
     } catch (err) {

@@ -425,6 +425,23 @@ describe("link: admin routes in the Node-RED runtime", function () {
       assert.deepStrictEqual(Object.keys(h.credentials.get("c1") ?? {}).sort(), ["clientId", "secret"], "the config's credentials are untouched");
     });
 
+    it("a forged Host never becomes the editor's address in re-login links; only a verified browser Origin of a call that worked does", async () => {
+      await loadTwoConfigs();
+      const cfg = helper.getNode<PlaidConfigNode>("c1");
+      const guess = cfg.publicBaseUrl();
+      const forged = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" }, { host: "evil.example:1880" });
+      assert.strictEqual(forged.status, 201, forged.text);
+      assert.ok(!cfg.publicBaseUrl().includes("evil.example"), `publicBaseUrl is ${cfg.publicBaseUrl()}`);
+      assert.strictEqual(cfg.publicBaseUrl(), guess);
+      // A browser's Origin that matches the request, on a call that failed: not recorded either.
+      const failed = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "update" }, { host: "10.1.1.1:1880", origin: "http://10.1.1.1:1880" });
+      assert.strictEqual(failed.status, 409);
+      assert.strictEqual(cfg.publicBaseUrl(), guess);
+      const ok = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" }, { host: "10.1.1.1:1880", origin: "http://10.1.1.1:1880" });
+      assert.strictEqual(ok.status, 201, ok.text);
+      assert.strictEqual(cfg.publicBaseUrl(), "http://10.1.1.1:1880");
+    });
+
     it("health never writes credentials", async () => {
       await loadTwoConfigs();
       await linkByRoutes();

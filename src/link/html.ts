@@ -21,15 +21,6 @@ export interface RenderedPage {
   headers: Record<string, string>;
 }
 
-export function originOf(url: string): string | null {
-  try {
-    const u = new URL(url);
-    return u.protocol === "http:" || u.protocol === "https:" ? u.origin : null;
-  } catch {
-    return null;
-  }
-}
-
 export function securityHeaders(nonce: string, extraOrigins: string[]): Record<string, string> {
   const extra = [...new Set(extraOrigins)].join(" ");
   const csp = [

@@ -4,8 +4,11 @@
  * Node-RED up to 4.1 answers every admin route with CORS `*` and has no CSRF protection, so
  * without adminAuth any web page the user visits could POST to our routes. Browsers always send
  * `Origin` on cross-origin POSTs (and on same-origin fetch/XHR POSTs too), so a POST whose Origin
- * names another host than the one it was sent to is refused. Requests without Origin (curl,
- * node-red-admin, server-side callers) are allowed: they are not a browser being abused.
+ * is not the origin it was sent to is refused. Requests without Origin (curl, node-red-admin,
+ * server-side callers) are allowed: they are not a browser being abused.
+ *
+ * Origins are compared whole — scheme, host and port — as browsers define them: an https page on
+ * the same host is another site than an http editor.
  */
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
@@ -14,28 +17,24 @@ function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function hostsFrom(v: string | string[] | undefined): string[] {
-  const s = first(v);
-  if (!s) return [];
-  return s
-    .split(",")
-    .map((h) => h.trim().toLowerCase())
-    .filter(Boolean);
-}
-
-/** "host[:port]" of a URL, lower-case, with the default port for its scheme removed. */
-export function hostOf(url: string): string | null {
+/** scheme://host[:port] of an http(s) URL, lower-case, default port dropped (URL does that); else null. */
+export function originOf(url: string): string | null {
   try {
     const u = new URL(url);
     if (u.protocol !== "http:" && u.protocol !== "https:") return null;
-    return u.host.toLowerCase();
+    return u.origin.toLowerCase();
   } catch {
     return null;
   }
 }
 
-function stripDefaultPort(host: string): string {
-  return host.replace(/:(80|443)$/, "");
+/**
+ * The origin a request was addressed to: its scheme and its Host header. A Host that is not one
+ * plain `host[:port]` (a list, a path, spaces) names no origin at all.
+ */
+function requestOriginOf(host: string | undefined, scheme: string): string | null {
+  if (!host || !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(host.trim())) return null;
+  return originOf(`${scheme}://${host.trim()}`);
 }
 
 export interface OriginCheck {
@@ -45,9 +44,10 @@ export interface OriginCheck {
 
 /**
  * @param headers the request headers (lower-case names, as Node gives them)
+ * @param scheme the request's own scheme (express `req.protocol`: "http" unless Node-RED serves https)
  * @param extraOrigins origins that are also the editor (e.g. configured public URLs behind a proxy)
  */
-export function checkSameOrigin(headers: HeaderBag, extraOrigins: string[] = []): OriginCheck {
+export function checkSameOrigin(headers: HeaderBag, scheme: string, extraOrigins: string[] = []): OriginCheck {
   const origin = first(headers["origin"]);
   const fetchSite = first(headers["sec-fetch-site"]);
   if (origin === undefined) {
@@ -56,17 +56,18 @@ export function checkSameOrigin(headers: HeaderBag, extraOrigins: string[] = [])
     return { ok: true };
   }
   if (origin === "null") return { ok: false, reason: "opaque origin" };
-  const originHost = hostOf(origin);
-  if (!originHost) return { ok: false, reason: "malformed origin" };
-  const allowed = new Set<string>();
+  const from = originOf(origin);
+  if (!from) return { ok: false, reason: "malformed origin" };
   // Host only: a browser cannot forge it. X-Forwarded-Host is deliberately not trusted: a page
   // can set custom headers on a CORS request, and Node-RED ≤4.1 allows them all. Behind a
-  // proxy that rewrites Host, the configured public URL (extraOrigins) names the editor.
-  for (const h of hostsFrom(headers["host"])) allowed.add(stripDefaultPort(h));
+  // proxy that rewrites Host or ends TLS, the configured public URL (extraOrigins) names the editor.
+  const allowed = new Set<string>();
+  const own = requestOriginOf(first(headers["host"]), scheme);
+  if (own) allowed.add(own);
   for (const o of extraOrigins) {
-    const h = hostOf(o);
-    if (h) allowed.add(stripDefaultPort(h));
+    const e = originOf(o);
+    if (e) allowed.add(e);
   }
-  if (allowed.has(stripDefaultPort(originHost))) return { ok: true };
+  if (allowed.has(from)) return { ok: true };
   return { ok: false, reason: `origin ${origin} is not this Node-RED` };
 }

@@ -6,7 +6,8 @@
  * All URLs in the page are relative to it (`<admin>/plaid-sync/link/<session>`) so that it keeps
  * working behind a reverse proxy that serves Node-RED under a path prefix (Home Assistant ingress).
  */
-import { escapeHtml, newNonce, originOf, scriptJson, securityHeaders, shell, type PageStrings, type RenderedPage } from "./html";
+import { escapeHtml, newNonce, scriptJson, securityHeaders, shell, type PageStrings, type RenderedPage } from "./html";
+import { originOf } from "./origin";
 import type { LinkMode } from "./sessions";
 
 /** localStorage key holding {session, link_token} across the OAuth redirect. */

@@ -99,7 +99,7 @@ function fail(res: Response, err: unknown, deps: RouteDeps): void {
 /** Refuses state-changing requests from another origin (Node-RED ≤4.1 answers CORS *). */
 function sameOrigin(deps: RouteDeps): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const check = checkSameOrigin(req.headers, deps.extraOrigins());
+    const check = checkSameOrigin(req.headers, req.protocol, deps.extraOrigins());
     if (!check.ok) {
       noStore(res);
       res.status(403).json({ error: deps.t("errors.cross-origin"), code: "CROSS_ORIGIN" });

@@ -73,20 +73,31 @@ describe("link: sessions", () => {
 });
 
 describe("link: origin check", () => {
-  it("allows same host (default ports folded), no Origin, and configured public origins", () => {
-    assert.ok(checkSameOrigin({ host: "127.0.0.1:1880", origin: "http://127.0.0.1:1880" }).ok);
-    assert.ok(checkSameOrigin({ host: "home.example", origin: "https://home.example:443" }).ok);
-    assert.ok(checkSameOrigin({ host: "127.0.0.1:1880" }).ok, "curl / server-side callers");
-    assert.ok(checkSameOrigin({ host: "10.0.0.5:1880", origin: "https://ha.example" }, ["https://ha.example/api/hassio_ingress/x"]).ok);
+  it("allows the same origin (scheme, host and port; default ports folded), no Origin, and configured public origins", () => {
+    assert.ok(checkSameOrigin({ host: "127.0.0.1:1880", origin: "http://127.0.0.1:1880" }, "http").ok);
+    assert.ok(checkSameOrigin({ host: "home.example", origin: "https://home.example:443" }, "https").ok);
+    assert.ok(checkSameOrigin({ host: "home.example:80", origin: "http://home.example" }, "http").ok);
+    assert.ok(checkSameOrigin({ host: "127.0.0.1:1880" }, "http").ok, "curl / server-side callers");
+    assert.ok(checkSameOrigin({ host: "10.0.0.5:1880", origin: "https://ha.example" }, "http", ["https://ha.example/api/hassio_ingress/x"]).ok);
   });
 
   it("refuses other origins, opaque origins, forged forwarding headers and cross-site fetches", () => {
-    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", origin: "http://evil.example" }).ok, false);
-    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", origin: "http://127.0.0.1:1881" }).ok, false);
-    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", origin: "null" }).ok, false);
-    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", origin: "http://evil.example", "x-forwarded-host": "evil.example" }).ok, false);
-    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", "sec-fetch-site": "cross-site" }).ok, false);
-    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", origin: "file:///x" }).ok, false);
+    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", origin: "http://evil.example" }, "http").ok, false);
+    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", origin: "http://127.0.0.1:1881" }, "http").ok, false);
+    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", origin: "null" }, "http").ok, false);
+    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", origin: "http://evil.example", "x-forwarded-host": "evil.example" }, "http").ok, false);
+    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", "sec-fetch-site": "cross-site" }, "http").ok, false);
+    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", origin: "file:///x" }, "http").ok, false);
+  });
+
+  it("compares the scheme too, and never splits a Host header on commas", () => {
+    // An https page of the same host:port is another origin than this http editor (and the reverse).
+    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880", origin: "https://127.0.0.1:1880" }, "http").ok, false);
+    assert.strictEqual(checkSameOrigin({ host: "home.example", origin: "http://home.example" }, "https").ok, false);
+    assert.strictEqual(checkSameOrigin({ host: "ha.example", origin: "http://ha.example" }, "https", ["https://ha.example"]).ok, false);
+    // "Host: a, b" is not two hosts: the Origin must not match the second one.
+    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880, evil.example", origin: "http://evil.example" }, "http").ok, false);
+    assert.strictEqual(checkSameOrigin({ host: "127.0.0.1:1880, evil.example", origin: "http://127.0.0.1:1880" }, "http").ok, false);
   });
 });
 

@@ -132,6 +132,24 @@ export function isNodeId(v: unknown): v is string {
   return typeof v === "string" && NODE_ID_RE.test(v) && !(v in Object.prototype);
 }
 
+/**
+ * A Link script the embedded page may load. The page runs on the editor's origin, where the
+ * editor keeps its admin token: a script fetched over plain http from another machine could be
+ * replaced on the way and read it. So: https, or loopback (a simulator on this machine), or the
+ * page's own relative path (demo).
+ */
+export function isSafeScriptSource(url: string): boolean {
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) return true; // relative: this Node-RED itself
+  try {
+    const u = new URL(url);
+    if (u.protocol === "https:") return true;
+    const host = u.hostname.replace(/^\[|\]$/g, "");
+    return u.protocol === "http:" && (host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host));
+  } catch {
+    return false;
+  }
+}
+
 export function linkScriptUrl(config: Pick<ConfigLike, "environment" | "basePath">): string {
   switch (config.environment) {
     case "sandbox":
@@ -223,6 +241,9 @@ export class LinkService {
     if (mode === "add" && accessToken) throw new LinkError(409, this.t("errors.already-linked"), "ALREADY_LINKED");
     if (mode === "update" && !accessToken) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
     const hosted = config.linkMode === "hosted";
+    if (!hosted && !isSafeScriptSource(linkScriptUrl(config))) {
+      throw new LinkError(409, this.t("errors.unsafe-script-source", { url: linkScriptUrl(config) }), "UNSAFE_SCRIPT_SOURCE");
+    }
     const lifetimeSeconds = purpose === "relink" ? config.relinkLifetimeSeconds : HOSTED_EDITOR_LIFETIME_SECONDS;
     const request = linkTokenRequest(config, {
       linkId,
@@ -307,6 +328,8 @@ export class LinkService {
     if (s.kind === "embedded" && s.status !== "open") return null;
     const config = this.deps.getConfig(s.configId);
     if (!config) return null;
+    // The config may have changed since the session began: never serve a page with an unsafe script.
+    if (s.kind === "embedded" && !isSafeScriptSource(linkScriptUrl(config))) return null;
     const linkNode = this.deps.getLinkNode(s.linkId);
     const pending = this.writer.pendingEntry(s.linkId);
     return { session: s, scriptUrl: linkScriptUrl(config), institutionName: linkNode?.institutionName || pending?.institutionName || "" };

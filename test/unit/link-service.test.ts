@@ -165,6 +165,25 @@ describe("link: service (against the simulator)", function () {
       assert.match(p.message, /Client ID is missing/);
     });
 
+    it("the embedded page loads a custom Base URL's Link script only over https or from this machine (it runs on the editor's origin)", async () => {
+      const lan = setup({ environment: "custom" });
+      lan.config.basePath = "http://192.168.1.50:4599";
+      const e = await rejects(lan.service.createSession({ link: "l1", config: "c1", mode: "add" }), 409, "UNSAFE_SCRIPT_SOURCE");
+      assert.match(e.message, /unsafe-script-source/);
+      assert.strictEqual(lan.calls.length, 0, "no link token was made for a page that will not be served");
+      for (const ok of ["https://plaid-proxy.example", "http://127.0.0.1:4599", "http://localhost:4599", "http://[::1]:4599"]) {
+        const s = setup({ environment: "custom" });
+        s.config.basePath = ok;
+        await s.service.createSession({ link: "l1", config: "c1", mode: "add" });
+      }
+      // Hosted Link loads no script at all: any Base URL will do.
+      const hosted = setup({ environment: "custom", linkMode: "hosted" });
+      hosted.config.basePath = "http://192.168.1.50:4599";
+      (hosted.config as { browserHostedUrl: (u: string) => string }).browserHostedUrl = (u) => u;
+      hosted.config.getClient = async () => client; // the request goes to the simulator all the same
+      await hosted.service.createSession({ link: "l1", config: "c1", mode: "add" });
+    });
+
     it("Plaid refusing /link/token/create is a clean error without the secret", async () => {
       const { service } = setup();
       await addFault(sim, { path: "/link/token/create", error: "INVALID_FIELD", times: 1 });

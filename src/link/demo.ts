@@ -7,6 +7,7 @@
  * Link script, the stand-in Hosted Link page and the stand-in Link backend (`/simulator/link/*`),
  * all guarded by link tokens or the hosted page's id.
  */
+import { randomBytes } from "crypto";
 import * as http from "http";
 import * as path from "path";
 import * as fs from "fs";
@@ -19,9 +20,7 @@ export interface DemoSimulator {
 }
 
 interface SimulatorModule {
-  startSimulator(opts: { host?: string; port?: number; stateFile?: string }): Promise<{ url: string; close(): Promise<void> | void }>;
-  SIM_CLIENT_ID: string;
-  SIM_SECRET: string;
+  startSimulator(opts: { host?: string; port?: number; stateFile?: string; clientId?: string; secret?: string }): Promise<{ url: string; close(): Promise<void> | void }>;
 }
 
 let running: Promise<DemoSimulator> | null = null;
@@ -42,11 +41,15 @@ export function getDemoSimulator(userDir: string): Promise<DemoSimulator> {
       const mod = loadSimulatorModule();
       const stateFile = demoStateFile(userDir);
       fs.mkdirSync(path.dirname(stateFile), { recursive: true });
-      const sim = await mod.startSimulator({ host: "127.0.0.1", port: 0, stateFile });
+      // Keys of this process only: nothing else on the machine can call the simulator's API or its
+      // control routes (faults, reset) without reading this process's memory.
+      const clientId = `demo_${randomBytes(12).toString("hex")}`;
+      const secret = randomBytes(24).toString("hex");
+      const sim = await mod.startSimulator({ host: "127.0.0.1", port: 0, stateFile, clientId, secret });
       return {
         url: sim.url.replace(/\/+$/, ""),
-        clientId: mod.SIM_CLIENT_ID,
-        secret: mod.SIM_SECRET,
+        clientId,
+        secret,
         close: async () => {
           await sim.close();
         },

@@ -166,6 +166,11 @@ describe("link: admin routes in the Node-RED runtime", function () {
     const pt = await demo.sandboxPublicTokenCreate({ institution_id: "ins_109508", initial_products: ["transactions" as never] });
     await demo.itemPublicTokenExchange({ public_token: pt.data.public_token });
     assert.ok(fs.existsSync(path.join(userDir, "plaid-sync", "demo-simulator.json")), "demo Items persist in the userDir");
+    // The demo simulator's keys are this process's own: the well-known test keys open nothing.
+    const conf = (demo as unknown as { configuration: { basePath: string; baseOptions: { headers: Record<string, string> } } }).configuration;
+    assert.notStrictEqual(conf.baseOptions.headers["PLAID-SECRET"], SIM_SECRET);
+    const reset = await fetch(`${conf.basePath}/simulator/reset`, { method: "POST", headers: { "content-type": "application/json", "PLAID-CLIENT-ID": SIM_CLIENT_ID, "PLAID-SECRET": SIM_SECRET }, body: "{}" });
+    assert.strictEqual(reset.status, 400, "the simulator's control routes refuse other keys");
     assert.strictEqual(n("e").countryCodes.join(), "US");
     assert.match(n("e").publicBaseUrl(), /^https?:\/\/[^/]+$/);
   });

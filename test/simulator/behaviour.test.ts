@@ -506,12 +506,22 @@ describe("simulator: Plaid Sandbox behaviour", function () {
       }
     });
 
-    it("/simulator/reset forgets every Item", async () => {
-      const other = await startTestSimulator();
+    it("/simulator/reset forgets every Item; it and /simulator/faults need the client credentials", async () => {
+      const other = await startTestSimulator({ clientId: "ctl_id", secret: "ctl_secret" });
       try {
         const c = simulatorClient(other);
         const { accessToken } = await linkSandboxItem(c);
-        const r = await fetch(other.url + "/simulator/reset", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+        const post = (p: string, headers: Record<string, string>, body = "{}") => fetch(other.url + p, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body });
+        // Without the keys (or with wrong ones) nothing happens: anyone who reaches the port cannot wipe it or make it fail.
+        const attempts: Array<Record<string, string>> = [{}, { "PLAID-CLIENT-ID": "ctl_id", "PLAID-SECRET": "wrong" }];
+        for (const headers of attempts) {
+          const denied = await post("/simulator/reset", headers);
+          assert.equal(denied.status, 400);
+          assert.match(((await denied.json()) as { error_code: string }).error_code, /^(MISSING_FIELDS|INVALID_API_KEYS)$/);
+          assert.equal((await post("/simulator/faults", headers, JSON.stringify({ path: "*", status: 500 }))).status, 400);
+        }
+        assert.equal((await c.itemGet({ access_token: accessToken })).status, 200, "no fault was added, nothing reset");
+        const r = await post("/simulator/reset", {}, JSON.stringify({ client_id: "ctl_id", secret: "ctl_secret" }));
         assert.equal(r.status, 200);
         assert.equal((await plaidError(() => c.itemGet({ access_token: accessToken }))).data.error_code, "INVALID_ACCESS_TOKEN");
       } finally {

@@ -101,16 +101,23 @@ export interface FaultBody {
   after?: number;
 }
 
-async function postFaults(sim: { url: string }, body: FaultBody | { clear: true }): Promise<void> {
-  const res = await fetch(`${sim.url}/simulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+/** The simulator to control: its URL and the client credentials its control routes require. */
+export type SimControl = Pick<Simulator, "url" | "clientId" | "secret">;
+
+async function postFaults(sim: SimControl, body: FaultBody | { clear: true }): Promise<void> {
+  const res = await fetch(`${sim.url}/simulator/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "PLAID-CLIENT-ID": sim.clientId, "PLAID-SECRET": sim.secret },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`/simulator/faults: HTTP ${res.status} ${await res.text()}`);
 }
 
-export function addFault(sim: { url: string }, fault: FaultBody): Promise<void> {
+export function addFault(sim: SimControl, fault: FaultBody): Promise<void> {
   return postFaults(sim, fault);
 }
 
-export function clearFaults(sim: { url: string }): Promise<void> {
+export function clearFaults(sim: SimControl): Promise<void> {
   return postFaults(sim, { clear: true });
 }
 

@@ -39,7 +39,7 @@ export async function simRequest<T = Record<string, unknown>>(sim: SimEndpoint, 
   const res = await fetch(`${sim.url}${endpoint}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(endpoint.startsWith("/simulator/faults") || endpoint === "/simulator/reset" ? body : { client_id: sim.clientId, secret: sim.secret, ...body }),
+    body: JSON.stringify({ client_id: sim.clientId, secret: sim.secret, ...body }),
   });
   const text = await res.text();
   let json: unknown = text;

@@ -16,7 +16,7 @@ function reset(ctx: HandlerContext): JsonObject {
   return { reset: true };
 }
 
-/** The simulator's own control surface (not Plaid): no credentials, never subject to faults. */
+/** The simulator's own control surface (not Plaid): the client credentials, as Plaid's API; never subject to faults. */
 export const CONTROL_ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ["/simulator/faults", faults],
   ["/simulator/reset", reset],

@@ -125,8 +125,11 @@ async function handle(core: SimulatorCore, req: http.IncomingMessage, res: http.
   }
   const body = parseJsonObject(await readBody(req));
   const ctx: HandlerContext = { path, body, fields: new Fields(body), requestId, core, origin: requestOrigin(req) };
+  // The control routes (faults, reset) need the client credentials too: anyone who can reach the
+  // simulator must not be able to wipe it or make it fail. The stand-in Link backend needs none
+  // (a link token is its credential), as Plaid's Link frontend needs no client secret.
+  if (plaid || CONTROL_ROUTES.has(path)) authenticate(core, req, body);
   if (plaid) {
-    authenticate(core, req, body);
     const outcome = await core.faults.apply(path);
     if (outcome.kind === "reset") {
       req.socket.destroy();

@@ -5,7 +5,7 @@
  * Node-RED (`<session>/status`; the session id is the credential) — no callback from Plaid's page
  * or from the browser is needed, the server polls Plaid.
  */
-import { escapeHtml, newNonce, scriptJson, securityHeaders, shell, type PageStrings, type RenderedPage } from "./html";
+import { escapeHtml, fill, FILL_JS, newNonce, scriptJson, securityHeaders, shell, type PageStrings, type RenderedPage } from "./html";
 import { qrSvg } from "./qr";
 import type { LinkMode } from "./sessions";
 
@@ -20,7 +20,7 @@ export interface HostedPageInput {
 /** Browser code of the hosted Link page (ES2017, no dependencies). */
 const HOSTED_PAGE_JS = `
 (function () {
-  "use strict";
+  "use strict";${FILL_JS}
   var cfg = JSON.parse(document.getElementById("plaid-sync-cfg").textContent);
   var S = cfg.strings;
   var statusEl = document.getElementById("status");
@@ -46,7 +46,7 @@ const HOSTED_PAGE_JS = `
   function render(r) {
     if (r.status === "linked") {
       var name = r.institutionName || "";
-      show((cfg.mode === "update" ? S.relinked : S.linked).replace("__institution__", name), "ok", r.status);
+      show(fill(cfg.mode === "update" ? S.relinked : S.linked, { institution: name }), "ok", r.status);
       handoff.hidden = true;
       detailEl.textContent = "";
       detailEl.appendChild(accounts(r.accounts));
@@ -59,7 +59,7 @@ const HOSTED_PAGE_JS = `
       return false;
     }
     if (r.status === "expired" || r.status === "failed") {
-      show(r.status === "expired" ? S.hostedExpired : S.hostedFailed.replace("__message__", r.message || ""), "err", r.status);
+      show(r.status === "expired" ? S.hostedExpired : fill(S.hostedFailed, { message: r.message || "" }), "err", r.status);
       handoff.hidden = true;
       return false;
     }
@@ -91,7 +91,7 @@ export function renderHostedPage(input: HostedPageInput): RenderedPage {
   const title = input.mode === "update" ? S.titleUpdate : S.title;
   const intro =
     input.mode === "update"
-      ? S.hostedIntroUpdate.replace("__institution__", input.institutionName || S.yourBank)
+      ? fill(S.hostedIntroUpdate, { institution: input.institutionName || S.yourBank })
       : S.hostedIntro;
   const cfg = { session: input.session, mode: input.mode, strings: S };
   const body = `<h1>${escapeHtml(title)}</h1>

@@ -65,6 +65,20 @@ export function shell(title: string, body: string, nonce: string, script = ""): 
 }
 
 
+/**
+ * Fills `__name__` placeholders of a catalog string. A function replacer, so a value such as a
+ * bank called "A$&B" is inserted as it is (with a string replacement `$&`, `$'`... are patterns).
+ */
+export function fill(template: string, vars: Record<string, string>): string {
+  return template.replace(/__([A-Za-z0-9_]+)__/g, (m, name: string) => (Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : m));
+}
+
+/** The same, for the pages' own scripts (ES2017, no dependencies). */
+export const FILL_JS = `
+  function fill(template, vars) {
+    return template.replace(/__([A-Za-z0-9_]+)__/g, function (m, name) { return Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : m; });
+  }`;
+
 export function newNonce(): string {
   return randomBytes(16).toString("base64");
 }

@@ -6,7 +6,7 @@
  * All URLs in the page are relative to it (`<admin>/plaid-sync/link/<session>`) so that it keeps
  * working behind a reverse proxy that serves Node-RED under a path prefix (Home Assistant ingress).
  */
-import { escapeHtml, newNonce, scriptJson, securityHeaders, shell, type PageStrings, type RenderedPage } from "./html";
+import { escapeHtml, fill, FILL_JS, newNonce, scriptJson, securityHeaders, shell, type PageStrings, type RenderedPage } from "./html";
 import { originOf } from "./origin";
 import type { LinkMode } from "./sessions";
 
@@ -28,7 +28,7 @@ export interface LinkPageInput {
 /** Browser code of the Link page (ES2017, no dependencies). */
 const LINK_PAGE_JS = `
 (function () {
-  "use strict";
+  "use strict";${FILL_JS}
   var cfg = JSON.parse(document.getElementById("plaid-sync-cfg").textContent);
   var S = cfg.strings;
   var KEY = ${JSON.stringify(OAUTH_STORAGE_KEY)};
@@ -86,7 +86,7 @@ const LINK_PAGE_JS = `
       forget();
       var ev = res.body;
       var name = (ev.institution && ev.institution.name) || "";
-      show((cfg.mode === "update" ? S.relinked : S.linked).replace("__institution__", name), "ok");
+      show(fill(cfg.mode === "update" ? S.relinked : S.linked, { institution: name }), "ok");
       detailEl.textContent = "";
       var ul = document.createElement("ul");
       ul.id = "plaid-sync-accounts";
@@ -116,8 +116,10 @@ const LINK_PAGE_JS = `
       onExit: function (err, metadata) {
         if (handler && handler.destroy) { try { handler.destroy(); } catch (e) { /* ignore */ } }
         handler = null;
+        // Nothing to resume after an exit: do not leave the link_token in this browser.
+        forget();
         if (err) {
-          show(S.exitError.replace("__message__", err.display_message || err.error_message || err.error_code || ""), "err");
+          show(fill(S.exitError, { message: err.display_message || err.error_message || err.error_code || "" }), "err");
         } else {
           show(S.exited);
         }
@@ -168,7 +170,7 @@ export function renderLinkPage(input: LinkPageInput): RenderedPage {
   const scriptOrigin = originOf(input.scriptUrl);
   const cfg = { session: input.session, mode: input.mode, scriptUrl: input.scriptUrl, strings: S };
   const title = input.mode === "update" ? S.titleUpdate : S.title;
-  const intro = input.mode === "update" && input.institutionName ? S.introUpdate.replace("__institution__", input.institutionName) : input.mode === "update" ? S.introUpdateGeneric : S.intro;
+  const intro = input.mode === "update" && input.institutionName ? fill(S.introUpdate, { institution: input.institutionName }) : input.mode === "update" ? S.introUpdateGeneric : S.intro;
   const body = `<h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(intro)}</p>
 <p id="status">${escapeHtml(S.loading)}</p>

@@ -231,6 +231,37 @@ describeBrowser("link: from the editor, in Chromium, against a real node-red", f
   });
 });
 
+describeBrowser("link: the embedded Link page leaves nothing behind", function () {
+  this.timeout(120000);
+  it("after an exit from Link, the page's localStorage entry (session and link_token for the OAuth return) is gone", async () => {
+    const sim = await startSimulator({ port: 0, clientId: DISTINCT_CLIENT_ID, secret: DISTINCT_SECRET });
+    const red = await startNodeRed({ adminAuth: true, credentialSecret: CRED_SECRET });
+    const browser = await launchBrowser();
+    try {
+      await red.deploy(
+        [
+          { id: "cfg1", type: "plaid-config", environment: "custom", basePath: sim.url, clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "", linkMode: "embedded" },
+          { id: "lnk1", type: "plaid-link", config: "cfg1", itemId: "", institutionId: "", institutionName: "", accounts: [] },
+        ],
+        { cfg1: { clientId: DISTINCT_CLIENT_ID, secret: DISTINCT_SECRET } },
+      );
+      const s = await red.request<{ url: string }>("POST", "/plaid-sync/link-sessions", { link: "lnk1", config: "cfg1", mode: "add" }, { expectOk: true });
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(red.url + s.json.url);
+      await page.waitForSelector("#plaid-link-dialog", { timeout: 20000 });
+      const stored = () => page.evaluate(() => window.localStorage.getItem("plaid-sync.link"));
+      assert.ok(await stored(), "kept while Link is open (an OAuth bank returns to it)");
+      await page.click("#plaid-link-close");
+      await page.waitForSelector("#plaid-sync-reopen");
+      assert.strictEqual(await stored(), null, "forgotten on exit");
+    } finally {
+      await browser.close();
+      await red.dispose();
+      await sim.close();
+    }
+  });
+});
+
 describeBrowser("link: OAuth bank and 'Remove at Plaid' from the editor (demo)", function () {
   this.timeout(180000);
   it("an OAuth institution returns through <admin>/plaid-sync/oauth and finishes in Link; then Remove at Plaid", async () => {

@@ -8,7 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { checkSameOrigin } from "../../src/link/origin";
-import { renderErrorPage, renderLinkPage, renderOAuthPage, scriptJson } from "../../src/link/page";
+import { escapeHtml, renderErrorPage, renderLinkPage, renderOAuthPage, scriptJson } from "../../src/link/page";
+import { renderHostedPage } from "../../src/link/hosted-page";
+import { fill, FILL_JS } from "../../src/link/html";
 import { decryptJson, encryptJson, resolveKey } from "../../src/link/encrypted-file";
 import { PendingLinkStore, type PendingLink } from "../../src/link/pending";
 import { pageStrings } from "../../src/link/routes";
@@ -178,6 +180,19 @@ describe("link: pages", () => {
     assert.strictEqual(page.headers["Cache-Control"], "no-store");
     const nonce = /'nonce-([^']+)'/.exec(page.headers["Content-Security-Policy"])![1];
     assert.ok(page.html.includes(`<script nonce="${nonce}">`));
+  });
+
+  it("a bank name is put into a text as it is, even one with $& or $' in it (server side and in the pages' scripts)", () => {
+    const name = "A$&B $' $` Bank";
+    const strings = pageStrings((k) => (k === "page.introUpdate" || k === "page.hostedIntroUpdate" ? "__institution__ needs you to log in again." : `[${k}]`));
+    const embedded = renderLinkPage({ session: "S".repeat(43), mode: "update", scriptUrl: "https://cdn.plaid.com/x.js", institutionName: name, strings });
+    assert.ok(embedded.html.includes(`${escapeHtml(name)} needs you to log in again.`), "the embedded page's intro");
+    const hosted = renderHostedPage({ session: "S".repeat(43), mode: "update", hostedUrl: "https://secure.plaid.example/hl/x", institutionName: name, strings });
+    assert.ok(hosted.html.includes(`${escapeHtml(name)} needs you to log in again.`), "the hosted page's intro");
+    const browserFill = new Function(`${FILL_JS}; return fill;`)() as (t: string, v: Record<string, string>) => string;
+    assert.strictEqual(browserFill("Linked __institution__.", { institution: name }), `Linked ${name}.`);
+    assert.strictEqual(fill("Linked __institution__ (__count__).", { institution: name, count: "2" }), `Linked ${name} (2).`);
+    assert.strictEqual(fill("__unknown__ stays", {}), "__unknown__ stays");
   });
 
   it("scriptJson cannot break out of a script element", () => {

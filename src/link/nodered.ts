@@ -96,6 +96,19 @@ function isLinkNode(n: unknown): n is PlaidLinkNode & LinkNodeLike {
   return !!n && (n as { type?: string }).type === "plaid-link";
 }
 
+/**
+ * RED.auth.needsPermission for a route — or, should a runtime ever come without RED.auth, a
+ * refusal: these routes start links and remove Items, they are never left open by default.
+ */
+export function permissionGuard(RED: Pick<NodeAPI, "auth"> | Record<string, unknown>, permission: string): RequestHandler {
+  const auth = (RED as { auth?: { needsPermission?(p: string): RequestHandler } }).auth;
+  if (auth && typeof auth.needsPermission === "function") return auth.needsPermission(permission);
+  return (_req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.status(503).json({ error: "Node-RED's admin authentication is not available; refusing this route.", code: "NO_AUTH" });
+  };
+}
+
 export function linkRuntime(RED: NodeAPI): LinkRuntime {
   const app = RED.httpAdmin as unknown as Express;
   const existing = runtimes.get(app);
@@ -158,15 +171,10 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
     return found;
   };
 
-  const needsPermission = (perm: string): RequestHandler => {
-    const auth = (RED as unknown as { auth?: { needsPermission(p: string): RequestHandler } }).auth;
-    return auth ? auth.needsPermission(perm) : (_req, _res, next) => next();
-  };
-
   registerLinkRoutes(app, {
     service,
     t,
-    needsPermission,
+    needsPermission: (perm) => permissionGuard(RED, perm),
     extraOrigins: () => {
       const out: string[] = [];
       RED.nodes.eachNode((n: { type?: string; publicUrl?: string }) => {

@@ -18,6 +18,7 @@ import { linkScriptUrl } from "../../src/link/service";
 import { normaliseAccounts } from "../../src/link/accounts";
 import { isWellFormedSessionId, SessionStore } from "../../src/link/sessions";
 import { isProxiedDemoPath } from "../../src/link/demo";
+import { permissionGuard } from "../../src/link/nodered";
 
 const SECRET_TOKEN = "access-sandbox-UNIT-TOKEN-4f2a9c1e-dead-beef";
 
@@ -233,5 +234,19 @@ describe("link: account lists from Plaid", () => {
     assert.deepStrictEqual(normaliseAccounts([{ id: "a", name: "n", mask: null, type: "t", subtype: "s", secret: "x" }, null, { name: "no id" }]), [
       { account_id: "a", name: "n", mask: null, type: "t", subtype: "s" },
     ]);
+  });
+});
+
+describe("link: admin permissions", () => {
+  it("uses RED.auth.needsPermission, and refuses the route (fails closed) when a runtime has no RED.auth", () => {
+    const mw = () => undefined;
+    assert.strictEqual(permissionGuard({ auth: { needsPermission: (p: string) => (p === "plaid-sync.write" ? mw : null) } }, "plaid-sync.write"), mw);
+    const guard = permissionGuard({}, "plaid-sync.write");
+    let nextCalled = false;
+    const res = { code: 0, body: null as unknown, headers: {} as Record<string, string>, setHeader(k: string, v: string) { this.headers[k] = v; }, status(c: number) { this.code = c; return this; }, json(b: unknown) { this.body = b; } };
+    (guard as unknown as (req: unknown, res: unknown, next: () => void) => void)({}, res, () => (nextCalled = true));
+    assert.strictEqual(nextCalled, false, "never passed on");
+    assert.strictEqual(res.code, 503);
+    assert.strictEqual((res.body as { code: string }).code, "NO_AUTH");
   });
 });

@@ -66,7 +66,7 @@ export function emptyState(itemId = ""): SyncState {
 
 /** The file-system calls the store makes; injectable so tests can fail a step. */
 export interface StoreFs {
-  open(p: string, flags: string): Promise<fs.promises.FileHandle>;
+  open(p: string, flags: string, mode?: number): Promise<fs.promises.FileHandle>;
   rename(from: string, to: string): Promise<void>;
   rm(p: string, opts?: { force?: boolean }): Promise<void>;
   readFile(p: string, enc: "utf8"): Promise<string>;
@@ -74,7 +74,7 @@ export interface StoreFs {
 }
 
 const realFs: StoreFs = {
-  open: (p, flags) => fs.promises.open(p, flags),
+  open: (p, flags, mode) => fs.promises.open(p, flags, mode),
   rename: (a, b) => fs.promises.rename(a, b),
   rm: (p, o) => fs.promises.rm(p, o),
   readFile: (p, e) => fs.promises.readFile(p, e),
@@ -134,7 +134,8 @@ export class StateStore {
     await this.fsi.mkdir(this.dir, { recursive: true });
     const tmp = `${this.file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
-      const fh = await this.fsi.open(tmp, "w");
+      // Owner only: the file lists the account's transactions (no secrets, but private all the same).
+      const fh = await this.fsi.open(tmp, "w", 0o600);
       try {
         await fh.writeFile(text, "utf8");
         await fh.sync();
@@ -227,7 +228,7 @@ export class StateStore {
       }
     }
     fs.mkdirSync(this.dir, { recursive: true });
-    fs.appendFileSync(this.journalFile, JSON.stringify(rec) + "\n");
+    fs.appendFileSync(this.journalFile, JSON.stringify(rec) + "\n", { mode: 0o600 });
   }
 
   clearJournal(): void {

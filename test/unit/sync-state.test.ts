@@ -38,6 +38,19 @@ describe("sync: state store", () => {
     assert.deepStrictEqual(r.state.index.toJSON(), sampleState("x").index.toJSON());
   });
 
+  it("state and journal files are readable by their owner only (0600), whatever the umask", async () => {
+    const old = process.umask(0o022);
+    try {
+      const store = new StateStore(path.join(dir, "plaid-sync"), "n1");
+      await store.save(sampleState("c"));
+      store.appendJournal(1, ["added|t1|5"]);
+      assert.strictEqual(fs.statSync(store.file).mode & 0o777, 0o600, "state file");
+      assert.strictEqual(fs.statSync(store.journalFile).mode & 0o777, 0o600, "journal");
+    } finally {
+      process.umask(old);
+    }
+  });
+
   it("writes the index as exactly JSON.stringify(toJSON()) would, removed entries, odd ids and 2 500 entries included", () => {
     const index = new TransactionIndex();
     const a = index.seriesId("plaid_transactions", { account: 'Joint "A" ••0001', pending: "false" });
@@ -54,7 +67,7 @@ describe("sync: state store", () => {
 
   it("is atomic: a crash before the rename leaves the previous state intact and no temp file", async () => {
     const failing: StoreFs = {
-      open: (p, f) => fs.promises.open(p, f),
+      open: (p, f, m) => fs.promises.open(p, f, m),
       rename: async (from, to) => {
         if (to.endsWith(".json")) throw Object.assign(new Error("simulated power loss"), { code: "EIO" });
         return fs.promises.rename(from, to);

@@ -2,7 +2,7 @@
  * Account and institution lists as they come from Plaid (Link metadata, /link/token/get results,
  * /accounts/get) → the few documented, non-secret fields we keep and show, bounded in size.
  */
-import type { LinkedAccount } from "./types";
+import type { LinkedAccount } from "../plaid/types";
 
 /** Plaid Link onSuccess metadata.accounts → our LinkedAccount list (only known, non-secret fields). */
 export function normaliseAccounts(raw: unknown): LinkedAccount[] {

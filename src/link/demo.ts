@@ -1,6 +1,7 @@
 /**
  * Demo mode: one in-process Plaid simulator per Node-RED process, started on first use, with its
- * Items kept in `<userDir>/plaid-sync/demo-simulator.json` so demo links survive restarts.
+ * Items kept in `<dataDir>/demo-simulator.json` (the package's folder of the user directory) so
+ * demo links survive restarts.
  *
  * The browser reaches only three things of it, through the admin routes (so that a browser on
  * another machine than Node-RED can link — the simulator listens on 127.0.0.1): the stand-in
@@ -30,16 +31,16 @@ function loadSimulatorModule(): SimulatorModule {
   return require("../simulator") as SimulatorModule;
 }
 
-export function demoStateFile(userDir: string): string {
-  return path.join(userDir, "plaid-sync", "demo-simulator.json");
+export function demoStateFile(dataDir: string): string {
+  return path.join(dataDir, "demo-simulator.json");
 }
 
 /** The demo simulator, started on the first call; later calls share it. */
-export function getDemoSimulator(userDir: string): Promise<DemoSimulator> {
+export function getDemoSimulator(dataDir: string): Promise<DemoSimulator> {
   if (!running) {
     const starting = (async (): Promise<DemoSimulator> => {
       const mod = loadSimulatorModule();
-      const stateFile = demoStateFile(userDir);
+      const stateFile = demoStateFile(dataDir);
       fs.mkdirSync(path.dirname(stateFile), { recursive: true });
       // Keys of this process only: nothing else on the machine can call the simulator's API or its
       // control routes (faults, reset) without reading this process's memory.
@@ -132,7 +133,7 @@ interface ProxyResponse {
  * (a deployed demo plaid-config, or the simulator already running): otherwise 404, so that the
  * route never starts a simulator for a stranger.
  */
-export function createDemoProxy(deps: { userDir: () => string; enabled: () => boolean; notFound: string }) {
+export function createDemoProxy(deps: { dataDir: () => string; enabled: () => boolean; notFound: string }) {
   return async (req: ProxyRequest, res: ProxyResponse): Promise<void> => {
     const raw = req.params[0];
     const rest = (Array.isArray(raw) ? raw.join("/") : (raw ?? "")).replace(/^\/+/, "");
@@ -146,7 +147,7 @@ export function createDemoProxy(deps: { userDir: () => string; enabled: () => bo
     }
     let sim: DemoSimulator;
     try {
-      sim = await getDemoSimulator(deps.userDir());
+      sim = await getDemoSimulator(deps.dataDir());
     } catch (err) {
       res.status(503).json({ error: `demo simulator unavailable: ${(err as Error).message}` });
       return;

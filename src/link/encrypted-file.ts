@@ -57,7 +57,10 @@ export interface KeySources {
   credentialSecret: unknown;
   /** Node-RED's generated `_credentialSecret` (from .config.runtime.json), if known. */
   systemSecret?: unknown;
+  /** Node-RED's user directory (where .config.runtime.json is). */
   userDir: string;
+  /** This package's folder in it (where the fallback key file goes). */
+  dataDir: string;
 }
 
 export interface ResolvedKey {
@@ -80,7 +83,7 @@ export function readSystemSecret(userDir: string): string | undefined {
  *
  * When the user set `credentialSecret: false`, Node-RED itself stores credentials in plain JSON.
  * We still never write an access token in plaintext: a random 256-bit key is created in
- * `<userDir>/plaid-sync/pending-links.key` (mode 0600) and used instead. That protects the token
+ * `<dataDir>/pending-links.key` (mode 0600) and used instead. That protects the token
  * in copies of our files (backups, pasted files) though not against someone who can read the
  * whole userDir — which, with encryption disabled, already exposes flows_cred.json.
  */
@@ -92,7 +95,7 @@ export function resolveKey(src: KeySources): ResolvedKey {
     const system = typeof src.systemSecret === "string" && src.systemSecret ? src.systemSecret : readSystemSecret(src.userDir);
     if (system) return { key: createHash("sha256").update(system).digest(), source: "system" };
   }
-  const keyFile = path.join(src.userDir, "plaid-sync", "pending-links.key");
+  const keyFile = path.join(src.dataDir, "pending-links.key");
   try {
     const hex = fs.readFileSync(keyFile, "utf8").trim();
     if (/^[0-9a-f]{64}$/.test(hex)) return { key: Buffer.from(hex, "hex"), source: "keyfile" };

@@ -6,7 +6,7 @@
  */
 import type { LinkTokenGetResponse } from "plaid";
 import { normaliseAccounts, normaliseInstitution } from "./accounts";
-import type { LinkedAccount } from "./types";
+import type { LinkedAccount } from "../plaid/types";
 
 export interface HostedSuccess {
   state: "success";

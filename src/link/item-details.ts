@@ -5,7 +5,7 @@
  */
 import type { PlaidApi } from "plaid";
 import { normaliseAccounts } from "./accounts";
-import type { LinkedAccount } from "./types";
+import type { LinkedAccount } from "../plaid/types";
 
 export interface ItemDetails {
   itemId: string;

@@ -6,7 +6,7 @@
  */
 import type { PendingLink, PendingLinkStore } from "./pending";
 import type { LinkMode } from "./sessions";
-import type { LinkedAccount } from "./types";
+import type { LinkedAccount } from "../plaid/types";
 
 /** What a deployed plaid-link node offers the linking logic. */
 export interface LinkNodeLike {

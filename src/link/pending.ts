@@ -6,7 +6,7 @@
  * The token is therefore also written here, encrypted exactly like Node-RED's flows_cred.json
  * (encrypted-file.ts). The entry is dropped once the deployed credentials hold the same token.
  */
-import type { LinkedAccount } from "./types";
+import type { LinkedAccount } from "../plaid/types";
 import { EncryptedJsonFile, type EncryptedFileOptions } from "./encrypted-file";
 
 export interface PendingLink {

@@ -12,7 +12,7 @@
  * re-login URL sent to a phone, say — survives a restart of Node-RED.
  */
 import { randomBytes } from "crypto";
-import type { LinkedAccount } from "./types";
+import type { LinkedAccount } from "../plaid/types";
 
 export type LinkMode = "add" | "update";
 export type LinkKind = "embedded" | "hosted";

@@ -10,7 +10,8 @@ import { PlaidRequestError } from "../plaid/errors";
 import { getDemoSimulator, viaDemoProxy } from "../link/demo";
 import { MAX_HOSTED_LIFETIME_SECONDS } from "../link/link-token";
 import type { LinkModeSetting } from "../link/service";
-import { adminRootOf, seenEditorOrigin, userDirOf } from "../link/nodered";
+import { seenEditorOrigin } from "./link-runtime";
+import { adminRootOf, dataDirOf, setting } from "./runtime";
 import type { PlaidConfigNode } from "./types";
 
 interface PlaidConfigDef extends NodeDef {
@@ -63,22 +64,13 @@ function isHttpUrl(s: string): boolean {
 export = function plaidConfigModule(RED: NodeAPI): void {
   const t = (key: string, vars?: Record<string, string | number>) => RED._(`plaid-config.${key}`, vars);
 
-  function setting(key: string): unknown {
-    const s = RED.settings as unknown as Record<string, unknown> & { get?(k: string): unknown };
-    try {
-      return typeof s.get === "function" ? s.get(key) : s[key];
-    } catch {
-      return undefined;
-    }
-  }
-
   /** "" = guess: the editor origin last seen on a link request, else what settings.js says. */
   function guessBaseUrl(): string {
     const seen = seenEditorOrigin();
     if (seen) return seen;
-    const https = !!setting("https");
-    const port = Number(setting("uiPort")) || 1880;
-    const uiHost = setting("uiHost");
+    const https = !!setting(RED, "https");
+    const port = Number(setting(RED, "uiPort")) || 1880;
+    const uiHost = setting(RED, "uiHost");
     const host = typeof uiHost === "string" && uiHost && uiHost !== "0.0.0.0" && uiHost !== "::" ? uiHost : os.hostname();
     const h = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
     return `${https ? "https" : "http"}://${h}:${port}`;
@@ -137,7 +129,7 @@ export = function plaidConfigModule(RED: NodeAPI): void {
       if (!client) {
         client = (async () => {
           if (env === "demo") {
-            const sim = await getDemoSimulator(userDirOf(RED));
+            const sim = await getDemoSimulator(dataDirOf(RED));
             demoUrl = sim.url;
             return createPlaidClient({ basePath: sim.url, clientId: sim.clientId, secret: sim.secret });
           }

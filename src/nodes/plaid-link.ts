@@ -3,7 +3,7 @@
  * routes live in src/link. See DESIGN §3.2 for the property names (an interface).
  */
 import type { NodeAPI, NodeDef } from "node-red";
-import { linkRuntime } from "../link/nodered";
+import { linkRuntime } from "./link-runtime";
 import { normaliseAccounts } from "../link/accounts";
 import type { LinkedAccount, PlaidConfigNode, PlaidLinkNode } from "./types";
 

@@ -3,9 +3,6 @@
  * properties (DESIGN §3.3, an interface), turns engine output into messages, keeps the status
  * dot honest, and reports failures with done(err) so a Catch node can act on them.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
 import { needsLogin, PlaidRequestError, toPlaidError, type PlaidSyncError } from "../plaid/errors";
 import { describe, statusKeyFor } from "../sync/advice";
@@ -13,6 +10,7 @@ import { engineError, SyncEngine, type CommitMode, type EngineSettings, type Syn
 import { DEFAULT_BATCH_SIZE } from "../sync/parts";
 import { isValidTimezone } from "../influx/time";
 import type { RetryOptions } from "../plaid/retry";
+import { dataDirOf } from "./runtime";
 import type { PlaidLinkNode } from "./types";
 
 interface PlaidTransactionsDef extends NodeDef {
@@ -40,29 +38,6 @@ interface SyncErrorInfo {
 function bool(v: unknown, dflt: boolean): boolean {
   if (v === undefined || v === null || v === "") return dflt;
   return v === true || v === "true";
-}
-
-/**
- * The English catalog, for when RED._ has no translation (it returns the key, as in
- * node-red-node-test-helper). Found beside the source (tsx) or in the built nodes/ folder.
- */
-let fallbackCatalog: Record<string, unknown> | null = null;
-function fallbackText(key: string, vars?: Record<string, string | number>): string {
-  if (!fallbackCatalog) {
-    fallbackCatalog = {};
-    for (const p of [path.join(__dirname, "locales", "en-US", "plaid-transactions.json"), path.join(__dirname, "..", "..", "nodes", "locales", "en-US", "plaid-transactions.json")]) {
-      try {
-        fallbackCatalog = JSON.parse(fs.readFileSync(p, "utf8")) as Record<string, unknown>;
-        break;
-      } catch {
-        /* try the next place */
-      }
-    }
-  }
-  let v: unknown = fallbackCatalog;
-  for (const part of key.split(".")) v = v && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined;
-  if (typeof v !== "string") return key;
-  return v.replace(/__([A-Za-z0-9_]+)__/g, (m, name: string) => (vars && name in vars ? String(vars[name]) : m));
 }
 
 /** Advanced runtime settings (settings.js `plaidSync: {retries, retryBaseDelayMs, retryMaxDelayMs}`). */
@@ -107,23 +82,16 @@ function settingsFrom(def: PlaidTransactionsDef, eventsWired: boolean): EngineSe
 }
 
 export = function plaidTransactionsModule(RED: NodeAPI): void {
-  const t = (key: string, vars?: Record<string, string | number>): string => {
-    const full = `plaid-transactions.${key}`;
-    const text = RED._(full, vars);
-    return text && text !== full ? text : fallbackText(full, vars);
-  };
+  const t = (key: string, vars?: Record<string, string | number>): string => RED._(`plaid-transactions.${key}`, vars);
 
   function PlaidTransactions(this: Node, def: PlaidTransactionsDef) {
     RED.nodes.createNode(this, def);
     const node = this; // eslint-disable-line @typescript-eslint/no-this-alias -- Node-RED constructor style
     const settings = settingsFrom(def, eventsOutputWired((def as { wires?: unknown }).wires));
     const linkNode = (def.link ? RED.nodes.getNode(def.link) : null) as PlaidLinkNode | null;
-    const userDir = (RED.settings as { userDir?: string }).userDir || path.join(os.homedir(), ".node-red");
     let warnedForeign = false;
 
-    const lastStatus = { summary: null as SyncSummary | null };
     const summaryStatus = (s: SyncSummary): void => {
-      lastStatus.summary = s;
       node.status({
         fill: "green",
         shape: "dot",
@@ -142,7 +110,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
       ? null
       : new SyncEngine({
           nodeId: node.id,
-          stateDir: path.join(userDir, "plaid-sync"),
+          stateDir: dataDirOf(RED),
           settings,
           retry: retrySettings(RED.settings),
           getClient: async () => {

@@ -6,7 +6,7 @@ import type { Node } from "node-red";
 import type { PlaidApi } from "plaid";
 import type { PlaidEnvironmentName } from "../plaid/client";
 
-import type { LinkedAccount } from "../link/types";
+import type { LinkedAccount } from "../plaid/types";
 import type { LinkModeSetting } from "../link/service";
 
 export type { LinkedAccount };

@@ -17,7 +17,7 @@
  */
 import * as crypto from "crypto";
 import type { AccountBase, PlaidApi, RemovedTransaction, Transaction, TransactionsSyncResponse } from "plaid";
-import type { LinkedAccount } from "../link/types";
+import type { LinkedAccount } from "../plaid/types";
 import { PlaidRequestError, toPlaidError } from "../plaid/errors";
 import { abortedError, backoffDelay, defaultSleep, withRetry, type RetryOptions } from "../plaid/retry";
 import type { IndexEntry } from "../influx/identity";

@@ -16,15 +16,21 @@ import type { Simulator } from "../../src/simulator";
 import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
 import { createPlaidClient } from "../../src/plaid/client";
 import { stopDemoSimulator } from "../../src/link/demo";
-import { nodeRedTestHelper } from "../support/red";
+import { nodeRedTestHelper, plaidNodeModules } from "../support/red";
 import { finishHostedLink } from "../support/hosted-link";
 import { startCountingProxy, type CountingProxy } from "../support/counting-proxy";
 import type { PlaidConfigNode, PlaidLinkNode } from "../../src/nodes/types";
 
-const plaidConfig = require("../../src/nodes/plaid-config");
-const plaidLink = require("../../src/nodes/plaid-link");
 
 const helper = nodeRedTestHelper();
+// The node modules, with Node-RED's i18n on the real message catalogs (test/support/red.ts).
+let plaidConfig: unknown, plaidLink: unknown;
+before(async () => {
+  const m = await plaidNodeModules();
+  plaidConfig = m.config;
+  plaidLink = m.link;
+});
+
 
 type Resp = { status: number; body: Record<string, unknown>; text: string; headers: Record<string, string> };
 
@@ -153,12 +159,12 @@ describe("link: admin routes in the Node-RED runtime", function () {
       { id: "e", type: "plaid-config", environment: "demo" },
     ], { a: { clientId: "id" }, b: { secret: "s" }, d: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET } });
     const n = (id: string) => helper.getNode<PlaidConfigNode>(id);
-    assert.strictEqual(n("a").problem(), "plaid-config.errors.missing-secret");
-    assert.strictEqual(n("b").problem(), "plaid-config.errors.missing-client-id");
-    assert.strictEqual(n("c").problem(), "plaid-config.errors.missing-base-path");
+    assert.strictEqual(n("a").problem(), "Secret is missing");
+    assert.strictEqual(n("b").problem(), "Client ID is missing");
+    assert.strictEqual(n("c").problem(), "Base URL is missing (needed for a custom environment)");
     assert.strictEqual(n("d").problem(), null);
     assert.strictEqual(n("e").problem(), null, "demo needs no keys");
-    await assert.rejects(n("a").getClient(), /missing-secret/);
+    await assert.rejects(n("a").getClient(), /Secret is missing/);
     const inst = await (await n("d").getClient()).institutionsGetById({ institution_id: "ins_109508", country_codes: ["US" as never] });
     assert.strictEqual(inst.data.institution.name, "First Platypus Bank");
     // demo: the in-process simulator, state under <userDir>/plaid-sync/
@@ -214,7 +220,7 @@ describe("link: admin routes in the Node-RED runtime", function () {
     // Single completion: the page, token and complete answer 404 from now on.
     const again = await call("post", `/plaid-sync/link/${s.body.session}/complete`, { public_token, metadata: {} });
     assert.strictEqual(again.status, 404);
-    assert.strictEqual(again.body.error, "plaid-link.errors.session-invalid");
+    assert.strictEqual(again.body.error, "This link page has expired or was already used. Start again from the Node-RED editor.");
     assert.strictEqual((await call("get", s.body.url as string)).status, 404);
     assert.strictEqual((await call("get", `/plaid-sync/link/${s.body.session}/token`)).status, 404);
   });
@@ -223,7 +229,7 @@ describe("link: admin routes in the Node-RED runtime", function () {
     await loadCustom();
     const p = await call("get", "/plaid-sync/link/" + "A".repeat(43));
     assert.strictEqual(p.status, 404);
-    assert.match(p.text, /plaid-link\.page\.sessionInvalid/);
+    assert.match(p.text, /This link page has expired or was already used/);
     assert.strictEqual((await call("get", "/plaid-sync/link/nope/token")).status, 404);
     assert.strictEqual((await call("post", "/plaid-sync/link/nope/complete", { public_token: "x" })).status, 404);
   });
@@ -249,7 +255,7 @@ describe("link: admin routes in the Node-RED runtime", function () {
     // A plaid-link not deployed yet is linked with the config the editor names: it must be usable.
     const undeployed = await call("post", "/plaid-sync/link-sessions", { link: "l9", config: "not-deployed", mode: "add" });
     assert.strictEqual(undeployed.status, 409);
-    assert.strictEqual(undeployed.body.error, "plaid-link.errors.config-not-deployed");
+    assert.strictEqual(undeployed.body.error, "Deploy the Plaid config first.");
     const noKeys = await call("post", "/plaid-sync/link-sessions", { link: "l9", config: "c2", mode: "add" });
     assert.strictEqual(noKeys.status, 409);
     assert.strictEqual(noKeys.body.code, "CONFIG_INVALID");
@@ -522,12 +528,12 @@ describe("link: admin routes in the Node-RED runtime", function () {
       const bad = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
       assert.strictEqual(bad.status, 409);
       assert.strictEqual(bad.body.code, "CONFIG_INVALID");
-      assert.strictEqual(helper.getNode<PlaidConfigNode>("c1").problem(), "plaid-config.errors.bad-link-mode");
+      assert.match(String(bad.body.error), /Unknown link mode "popup": use hosted or embedded/);
       await helper.unload();
       await loadHosted({ relinkLifetimeHours: 24 * 30 });
       const long = await call("post", "/plaid-sync/link-sessions", { link: "l1", config: "c1", mode: "add" });
       assert.strictEqual(long.status, 409);
-      assert.strictEqual(helper.getNode<PlaidConfigNode>("c1").problem(), "plaid-config.errors.bad-relink-lifetime");
+      assert.match(String(long.body.error), /Re-login link lifetime "720" hours is out of range: use 1 to 504 hours/);
       assert.strictEqual(h.credentials.get("l1")?.accessToken, undefined, "nothing changed");
     });
 

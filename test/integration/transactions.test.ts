@@ -11,12 +11,9 @@ import * as path from "path";
 import type { PlaidApi } from "plaid";
 import type { InfluxPoint } from "../../src/influx/points";
 import { DEFAULT_BATCH_SIZE } from "../../src/sync/parts";
-import { nodeRedRuntimePath, nodeRedTestHelper } from "../support/red";
+import { nodeRedRuntimePath, nodeRedTestHelper, plaidNodeModules } from "../support/red";
 import { addFault, clearFaults, linkSandboxItem, plaidTruth, simulatorClient, startTestSimulator, volumeUserPassword, type Simulator } from "../support/simulator";
 
-const plaidConfig = require("../../src/nodes/plaid-config");
-const plaidLink = require("../../src/nodes/plaid-link");
-const plaidTransactions = require("../../src/nodes/plaid-transactions");
 const changeNode = require(require.resolve("@node-red/nodes/core/function/15-change.js", { paths: [path.dirname(nodeRedRuntimePath())] }));
 
 type Msg = Record<string, unknown> & { payload?: unknown; topic?: string; plaid?: Record<string, unknown>; error?: Record<string, unknown> };
@@ -26,6 +23,15 @@ interface TestNode extends NodeJS.EventEmitter {
   id: string;
 }
 const helper = nodeRedTestHelper();
+// The node modules, with Node-RED's i18n on the real message catalogs (test/support/red.ts).
+let plaidConfig: unknown, plaidLink: unknown, plaidTransactions: unknown;
+before(async () => {
+  const m = await plaidNodeModules();
+  plaidConfig = m.config;
+  plaidLink = m.link;
+  plaidTransactions = m.transactions;
+});
+
 
 const SECRET = "integration-plaid-secret-4f9c2b7e";
 const CLIENT_ID = "integration-client-id";

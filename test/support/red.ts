@@ -38,3 +38,40 @@ export function nodeRedTestHelper(): TestHelper {
   helper.init(nodeRedRuntimePath());
   return helper;
 }
+
+type NodeModule = (RED: Record<string, unknown>) => void;
+
+/** Node-RED's own i18n (i18next), from the runtime the tests run on. */
+function runtimeI18n(): {
+  init(settings: Record<string, unknown>): void;
+  registerMessageCatalog(namespace: string, dir: string, file: string): Promise<void>;
+  _(key: string, vars?: Record<string, unknown>): string;
+} {
+  const home = process.env.NODE_RED_HOME ?? path.dirname(require.resolve("node-red/package.json"));
+  return (require(require.resolve("@node-red/util", { paths: [home] })) as { i18n: ReturnType<typeof runtimeI18n> }).i18n;
+}
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const MODULE = "node-red-contrib-plaid-sync";
+
+/**
+ * The three node modules as Node-RED itself would load them: their `RED._` reads the real
+ * message catalogs in nodes/locales/ through Node-RED's i18n, namespaced `<module>/<set>` as the
+ * registry does. (The test helper's own `RED._` returns the key, which would hide missing or
+ * wrong strings.) Call once, in a before() hook.
+ */
+export async function plaidNodeModules(): Promise<{ config: NodeModule; link: NodeModule; transactions: NodeModule }> {
+  const i18n = runtimeI18n();
+  i18n.init({ lang: "en-US" });
+  const sets = ["plaid-config", "plaid-link", "plaid-transactions"] as const;
+  for (const set of sets) await i18n.registerMessageCatalog(`${MODULE}/${set}`, path.join(REPO_ROOT, "nodes", "locales"), `${set}.json`);
+  const wrap = (set: (typeof sets)[number]): NodeModule => {
+    const mod = require(path.join(REPO_ROOT, "src", "nodes", set)) as NodeModule;
+    return (RED) => {
+      const scoped = Object.create(RED) as Record<string, unknown>;
+      scoped._ = (key: string, vars?: Record<string, unknown>) => i18n._(`${MODULE}/${set}:${key}`, vars);
+      mod(scoped);
+    };
+  };
+  return { config: wrap("plaid-config"), link: wrap("plaid-link"), transactions: wrap("plaid-transactions") };
+}

@@ -13,7 +13,7 @@ const ROOT = path.join(__dirname, "..", "..");
 
 describe("Batch size default", () => {
   it("the editor's default is DEFAULT_BATCH_SIZE", () => {
-    const html = fs.readFileSync(path.join(ROOT, "src", "nodes", "plaid-transactions.html"), "utf8");
+    const html = fs.readFileSync(path.join(ROOT, "nodes", "plaid-transactions.html"), "utf8");
     const m = /batchSize:\s*\{\s*value:\s*(\d+)/.exec(html);
     assert.ok(m, "batchSize default in plaid-transactions.html");
     assert.strictEqual(Number(m[1]), DEFAULT_BATCH_SIZE);

@@ -18,7 +18,7 @@ import { linkScriptUrl } from "../../src/link/service";
 import { normaliseAccounts } from "../../src/link/accounts";
 import { isWellFormedSessionId, SessionStore } from "../../src/link/sessions";
 import { isProxiedDemoPath } from "../../src/link/demo";
-import { permissionGuard } from "../../src/link/nodered";
+import { permissionGuard } from "../../src/nodes/link-runtime";
 
 const SECRET_TOKEN = "access-sandbox-UNIT-TOKEN-4f2a9c1e-dead-beef";
 
@@ -125,19 +125,19 @@ describe("link: pending-link store", () => {
 
   it("derives the key from credentialSecret, else Node-RED's _credentialSecret, else a 0600 key file", () => {
     const dir = tmpDir();
-    const a = resolveKey({ credentialSecret: "s3cret", userDir: dir });
+    const a = resolveKey({ credentialSecret: "s3cret", userDir: dir, dataDir: path.join(dir, "plaid-sync") });
     assert.strictEqual(a.source, "credentialSecret");
     assert.deepStrictEqual(a.key, createHash("sha256").update("s3cret").digest());
     fs.writeFileSync(path.join(dir, ".config.runtime.json"), JSON.stringify({ _credentialSecret: "generated" }));
-    const b = resolveKey({ credentialSecret: undefined, userDir: dir });
+    const b = resolveKey({ credentialSecret: undefined, userDir: dir, dataDir: path.join(dir, "plaid-sync") });
     assert.strictEqual(b.source, "system");
     assert.deepStrictEqual(b.key, createHash("sha256").update("generated").digest());
     // credentialSecret: false → Node-RED writes plaintext creds; we still encrypt, with a key file.
-    const c = resolveKey({ credentialSecret: false, userDir: dir });
+    const c = resolveKey({ credentialSecret: false, userDir: dir, dataDir: path.join(dir, "plaid-sync") });
     assert.strictEqual(c.source, "keyfile");
     const keyFile = path.join(dir, "plaid-sync", "pending-links.key");
     assert.strictEqual(fs.statSync(keyFile).mode & 0o777, 0o600);
-    assert.deepStrictEqual(resolveKey({ credentialSecret: false, userDir: dir }).key, c.key, "stable across restarts");
+    assert.deepStrictEqual(resolveKey({ credentialSecret: false, userDir: dir, dataDir: path.join(dir, "plaid-sync") }).key, c.key, "stable across restarts");
   });
 
   it("stores entries encrypted (0600, atomically), reads them back, removes the file when empty", () => {

@@ -3,17 +3,17 @@
  * set of admin routes per runtime (keyed by its httpAdmin app, so a test harness that reloads
  * the nodes with a fresh app gets fresh routes).
  */
-import * as os from "os";
 import * as path from "path";
 import type { NodeAPI } from "node-red";
 import type { Express, RequestHandler } from "express";
-import type { PlaidConfigNode, PlaidLinkNode } from "../nodes/types";
-import { createDemoProxy, isDemoSimulatorRunning } from "./demo";
-import { EncryptedJsonFile, resolveKey, type ResolvedKey } from "./encrypted-file";
-import { PendingLinkStore } from "./pending";
-import { registerLinkRoutes } from "./routes";
-import { LinkService, type ConfigLike, type LinkNodeLike, type Translate } from "./service";
-import { SessionStore, type LinkSession } from "./sessions";
+import { createDemoProxy, isDemoSimulatorRunning } from "../link/demo";
+import { EncryptedJsonFile, resolveKey, type ResolvedKey } from "../link/encrypted-file";
+import { PendingLinkStore } from "../link/pending";
+import { registerLinkRoutes } from "../link/routes";
+import { LinkService, type ConfigLike, type LinkNodeLike, type Translate } from "../link/service";
+import { SessionStore, type LinkSession } from "../link/sessions";
+import { adminRootOf, dataDirOf, setting, userDirOf } from "./runtime";
+import type { PlaidConfigNode, PlaidLinkNode } from "./types";
 
 export interface LinkRuntime {
   service: LinkService;
@@ -53,38 +53,13 @@ export function seenEditorOrigin(): string | null {
   return lastEditorOrigin;
 }
 
-type Settings = NodeAPI["settings"] & { get?(key: string): unknown };
-
-function setting(RED: NodeAPI, key: string): unknown {
-  const s = RED.settings as Settings;
-  try {
-    if (typeof s.get === "function") return s.get(key);
-  } catch {
-    // settings.get throws for storage-backed keys before the runtime loaded them
-  }
-  return (s as unknown as Record<string, unknown>)[key];
-}
-
-export function userDirOf(RED: NodeAPI): string {
-  const dir = setting(RED, "userDir");
-  return typeof dir === "string" && dir ? dir : path.join(os.homedir(), ".node-red");
-}
-
-/** httpAdminRoot, normalised to "/…/" (Node-RED's own formatRoot does the same). */
-export function adminRootOf(RED: NodeAPI): string {
-  const root = setting(RED, "httpAdminRoot");
-  if (typeof root !== "string" || !root) return "/";
-  let r = root.startsWith("/") ? root : `/${root}`;
-  if (!r.endsWith("/")) r += "/";
-  return r;
-}
-
 /** The key flows_cred.json is encrypted with (see pending.ts for the `credentialSecret: false` case). */
 export function credentialKey(RED: NodeAPI): ResolvedKey {
   return resolveKey({
     credentialSecret: setting(RED, "credentialSecret"),
     systemSecret: setting(RED, "_credentialSecret"),
     userDir: userDirOf(RED),
+    dataDir: dataDirOf(RED),
   });
 }
 
@@ -115,15 +90,15 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
   if (existing) return existing;
 
   const t: Translate = (key, vars) => RED._(`plaid-link.${key}`, vars);
-  const userDir = userDirOf(RED);
+  const dataDir = dataDirOf(RED);
   let key: ResolvedKey | null = null;
   const pending = new PendingLinkStore({
-    file: path.join(userDir, "plaid-sync", "pending-links.json"),
+    file: path.join(dataDir, "pending-links.json"),
     key: () => (key ??= credentialKey(RED)).key,
     warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
   });
   const sessionFile = new EncryptedJsonFile<{ sessions: LinkSession[] }>({
-    file: path.join(userDir, "plaid-sync", "link-sessions.json"),
+    file: path.join(dataDir, "link-sessions.json"),
     key: () => (key ??= credentialKey(RED)).key,
     warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
   });
@@ -182,7 +157,7 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
       });
       return out;
     },
-    demoProxy: createDemoProxy({ userDir: () => userDir, enabled: demoInUse, notFound: t("errors.demo-off") }),
+    demoProxy: createDemoProxy({ dataDir: () => dataDir, enabled: demoInUse, notFound: t("errors.demo-off") }),
     sawEditorOrigin: (o) => {
       lastEditorOrigin = o;
     },

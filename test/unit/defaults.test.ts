@@ -8,6 +8,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_BATCH_SIZE } from "../../src/sync/parts";
+import { exampleFlows, exampleText } from "../../scripts/demo/make-examples";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -29,5 +30,14 @@ describe("Batch size default", () => {
       assert.ok(tx.length > 0, `${f} has a plaid-transactions node`);
       for (const n of tx) assert.strictEqual(n.batchSize, DEFAULT_BATCH_SIZE, f);
     }
+  });
+});
+
+describe("examples", () => {
+  it("are exactly what scripts/demo/make-examples.ts writes (edit them there), one file each", () => {
+    const dir = path.join(ROOT, "examples");
+    const made = exampleFlows();
+    assert.deepStrictEqual(fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort(), Object.keys(made).sort());
+    for (const [name, flow] of Object.entries(made)) assert.strictEqual(fs.readFileSync(path.join(dir, name), "utf8"), exampleText(flow), name);
   });
 });

@@ -1,28 +1,38 @@
-#!/usr/bin/env node
-// Writes examples/*.json (the flows shown in Import ▸ Examples). Edit here, then run:
-//   node scripts/demo/make-examples.js examples
-"use strict";
-const fs = require("fs");
-const out = process.argv[2] || require("path").resolve(__dirname, "..", "..", "examples");
-function inject(id, z, name, x, y, wires, extra = {}) {
+/**
+ * The flows shown in Import ▸ Examples (examples/*.json), written from here so their function
+ * code and comment texts stay readable. Edit here, then run:
+ *   npx tsx scripts/demo/make-examples.ts [out dir, default examples/]
+ * test/unit/defaults.test.ts checks that the committed files are exactly what this writes.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { DEFAULT_BATCH_SIZE } from "../../src/sync/parts";
+
+type Node = Record<string, unknown>;
+type Wires = string[][];
+
+function inject(id: string, z: string, name: string, x: number, y: number, wires: Wires, extra: Node = {}): Node {
   return { id, type: "inject", z, name, props: [{ p: "payload" }, { p: "topic", vt: "str" }], repeat: "", crontab: "", once: false, onceDelay: 0.1, topic: "", payload: "", payloadType: "date", x, y, wires, ...extra };
 }
-function debug(id, z, name, x, y, complete = "true") {
+function debug(id: string, z: string, name: string, x: number, y: number, complete = "true"): Node {
   return { id, type: "debug", z, name, active: true, tosidebar: true, console: false, tostatus: false, complete, targetType: complete === "true" ? "full" : "msg", statusVal: "", statusType: "auto", x, y, wires: [] };
 }
-function cfg(id, name, environment) {
-  return { id, type: "plaid-config", name, environment, basePath: "", clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "" };
+function cfg(id: string, name: string, environment: string): Node {
+  return { id, type: "plaid-config", name, environment, basePath: "", clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "", linkMode: "hosted", relinkLifetimeHours: 24 };
 }
-function link(id, name, config) {
+function link(id: string, name: string, config: string): Node {
   return { id, type: "plaid-link", name, config, itemId: "", institutionId: "", institutionName: "", accounts: [] };
 }
-function tx(id, z, link, x, y, wires, extra = {}) {
-  return { id, type: "plaid-transactions", z, name: "", link, measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 5000, commit: "send", lineProtocol: false, x, y, wires, ...extra };
+function tx(id: string, z: string, link: string, x: number, y: number, wires: Wires, extra: Node = {}): Node {
+  return { id, type: "plaid-transactions", z, name: "", link, measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: DEFAULT_BATCH_SIZE, commit: "send", lineProtocol: false, x, y, wires, ...extra };
 }
-function comment(id, z, name, info, x, y) {
+function comment(id: string, z: string, name: string, info: string, x: number, y: number): Node {
   return { id, type: "comment", z, name, info, x, y, wires: [] };
 }
 
+/** File name → flow. */
+export function exampleFlows(): Record<string, Node[]> {
+  const files: Record<string, Node[]> = {};
 // ---------- 01 ----------
 {
   const z = "a1f0c0de00000001";
@@ -32,8 +42,9 @@ function comment(id, z, name, info, x, y) {
     "",
     "1. Double-click **plaid-transactions**, then the pencil next to *Link* to open the",
     "   **plaid-link** config node *My bank*.",
-    "2. Click **Link account**. In the window that opens pick **First Platypus Bank** and log in",
-    "   with `user_good` / `pass_good`, then choose the accounts.",
+    "2. Click **Link account**, then **Continue with Plaid** in the window that opens. On Plaid's",
+    "   page pick **First Platypus Bank**, log in with `user_good` / `pass_good` and choose the",
+    "   accounts; the dialog fills in by itself.",
     "3. Close the dialogs with **Update** / **Done** and click **Deploy** (the link is saved",
     "   with the deploy).",
     "4. Click the button on the **Sync now** inject node and open the Debug sidebar:",
@@ -53,13 +64,13 @@ function comment(id, z, name, info, x, y) {
     link("a1f0c0de00000007", "My bank", "a1f0c0de00000008"),
     cfg("a1f0c0de00000008", "Demo (simulator)", "demo"),
   ];
-  fs.writeFileSync(`${out}/01 - Sync to debug.json`, JSON.stringify(flow, null, 4) + "\n");
+  files["01 - Sync to debug.json"] = flow;
 }
 
 // ---------- 02 ----------
 {
   const z = "b2f0c0de00000001";
-  const I = (n) => "b2f0c0de000000" + String(n).padStart(2, "0");
+  const I = (n: number) => "b2f0c0de000000" + String(n).padStart(2, "0");
   const info = [
     "Syncs your bank transactions and balances into **InfluxDB 1.x** every 4 hours (and once",
     "shortly after each deploy or restart). Needs the `node-red-contrib-influxdb` nodes",
@@ -70,7 +81,8 @@ function comment(id, z, name, info, x, y) {
     "2. Open the **Local InfluxDB** config (from *Write to InfluxDB*) and set host, port and",
     "   user/password if needed. The database is `plaid`.",
     "3. Open the **plaid-link** config *My bank* (from *plaid-transactions*), click",
-    "   **Link account** and log in to your bank in Plaid Link. In the **demo** environment pick",
+    "   **Link account**, then **Continue with Plaid**, and log in to your bank on Plaid's page",
+    "   (or scan its QR code with your phone). In the **demo** environment pick",
     "   *First Platypus Bank* and log in with `user_good` / `pass_good`.",
     "4. **Deploy**. Click the inject button to sync now.",
     "",
@@ -82,8 +94,9 @@ function comment(id, z, name, info, x, y) {
     "*Sync errors* Catch back in: that would start a new sync.)",
     "",
     "When the bank needs you to log in again (`ITEM_LOGIN_REQUIRED`) the **Catch** branch builds a",
-    "message with a one-time re-login link. Replace the *Notify me* debug node with your notifier",
-    "(e-mail, Pushover, Telegram, Home Assistant notify...).",
+    "message with a re-login link: Plaid's own page, valid for 24 hours and the same for every",
+    "failed sync, so you can open it on your phone away from home. Replace the *Notify me* debug",
+    "node with your notifier (e-mail, Pushover, Telegram, Home Assistant notify...).",
     "",
     "### Grafana (InfluxQL, data source database `plaid`)",
     "Removed and replaced transactions stay as *tombstones* (`removed = true`, `amount = 0`);",
@@ -147,13 +160,13 @@ function comment(id, z, name, info, x, y) {
     { id: I(13), type: "influxdb", hostname: "127.0.0.1", port: "8086", protocol: "http", database: "plaid", name: "Local InfluxDB", usetls: false, tls: "", influxdbVersion: "1.x", url: "http://localhost:8086", timeout: "10", rejectUnauthorized: true },
     cfg(I(16), "Demo (simulator)", "demo"),
   ];
-  fs.writeFileSync(`${out}/02 - Sync to InfluxDB.json`, JSON.stringify(flow, null, 4) + "\n");
+  files["02 - Sync to InfluxDB.json"] = flow;
 }
 
 // ---------- 03 ----------
 {
   const z = "c3f0c0de00000001";
-  const I = (n) => "c3f0c0de000000" + String(n).padStart(2, "0");
+  const I = (n: number) => "c3f0c0de000000" + String(n).padStart(2, "0");
   const info = [
     "For InfluxDB without the `node-red-contrib-influxdb` nodes, Telegraf, or anything that",
     "accepts InfluxDB **line protocol** over HTTP.",
@@ -171,8 +184,9 @@ function comment(id, z, name, info, x, y) {
     "(`commit: confirm`): it saves its position only when every part was written, so a failed",
     "write is simply repeated by the next sync. Never wire the *Sync errors* Catch back in.",
     "",
-    "Link an account first: open the **plaid-link** config *My bank*, click **Link account**",
-    "(demo: *First Platypus Bank*, `user_good` / `pass_good`), **Deploy**, then click *Sync now*.",
+    "Link an account first: open the **plaid-link** config *My bank*, click **Link account**,",
+    "then **Continue with Plaid** (demo: *First Platypus Bank*, `user_good` / `pass_good`),",
+    "**Deploy**, then click *Sync now*.",
   ].join("\n");
   const flow = [
     comment(I(2), z, "Line protocol → InfluxDB HTTP API — double-click me", info, 300, 60),
@@ -196,5 +210,17 @@ function comment(id, z, name, info, x, y) {
     link(I(11), "My bank", I(12)),
     cfg(I(12), "Demo (simulator)", "demo"),
   ];
-  fs.writeFileSync(`${out}/03 - Line protocol to InfluxDB HTTP.json`, JSON.stringify(flow, null, 4) + "\n");
+  files["03 - Line protocol to InfluxDB HTTP.json"] = flow;
+}
+  return files;
+}
+
+/** The text of an example file, as committed. */
+export function exampleText(flow: Node[]): string {
+  return JSON.stringify(flow, null, 4) + "\n";
+}
+
+if (require.main === module) {
+  const out = process.argv[2] || path.resolve(__dirname, "..", "..", "examples");
+  for (const [name, flow] of Object.entries(exampleFlows())) fs.writeFileSync(path.join(out, name), exampleText(flow));
 }

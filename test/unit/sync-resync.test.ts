@@ -6,6 +6,10 @@
  * tombstones were pruned 800 days after their date *on the host's clock*, while what Plaid can
  * replay is measured on the bank's dates: with the bank's data (the simulator's `today`) years
  * behind the host's clock, every tombstone was dropped at the next commit.
+ *
+ * Also: a resync interrupted by a restart is resumed by the next trigger (the request used to
+ * live in memory only, so a transaction that vanished was announced once by the interrupted
+ * resync and again by the next one).
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -35,7 +39,7 @@ function duplicates(events: TransactionEvent[]): string[] {
   return dup;
 }
 
-describe("sync engine: resync after removals", function () {
+describe("sync engine: resync after removals, and a resync interrupted by a restart", function () {
   this.timeout(60_000);
   let sim: Simulator;
   let client: PlaidApi;
@@ -110,5 +114,61 @@ describe("sync engine: resync after removals", function () {
     assert.deepStrictEqual(duplicates(h.events), [], "no event twice");
     const truth = await plaidTruth(client, h.accessToken);
     assert.deepStrictEqual(new Set(h.db.live().map((p) => String(p.fields.transaction_id))), truth.ids, "live points = Plaid's transactions");
+  });
+
+  it("a resync interrupted by a restart is resumed by the next trigger: what vanished is tombstoned and announced once", async () => {
+    const h = await setup("confirm");
+    const confirmAll = async (engine: SyncEngine, syncId: string, n: number): Promise<void> => {
+      for (let p = 1; p <= n; p++) engine.confirm(syncId, p);
+      for (let i = 0; i < 400 && engine.awaitingConfirmation; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(!engine.awaitingConfirmation, "committed");
+    };
+    let engine = h.make();
+    const first = await engine.trigger();
+    await confirmAll(engine, first.syncId, first.parts);
+    await h.refresh();
+    const day1 = await engine.trigger();
+    await confirmAll(engine, day1.syncId, day1.parts);
+    await engine.close();
+
+    // A transaction we once wrote that Plaid no longer has, and never said so (what a resync is for).
+    const file = engine.store.file;
+    const state = JSON.parse(fs.readFileSync(file, "utf8")) as { index: { series: Array<[string, Record<string, string>]>; entries: unknown[][] } };
+    const ts = Date.parse(`${BANK_TODAY}T12:00:00Z`) + 7;
+    state.index.entries.push(["ghost-transaction", 0, ts, 12345]);
+    fs.writeFileSync(file, JSON.stringify(state));
+    const [measurement, tags] = state.index.series[0];
+    h.db.write([{ measurement, tags, fields: { amount: 99, transaction_id: "ghost-transaction", removed: false }, timestamp: new Date(ts) }]);
+
+    // The resync is sent but Node-RED goes down before its parts are confirmed: nothing committed.
+    engine = h.make();
+    const interrupted = await engine.trigger("resync");
+    assert.strictEqual(interrupted.mode, "resync");
+    const ghostEvents = () => h.events.filter((e) => e.payload.transaction_id === "ghost-transaction").map((e) => e.kind);
+    assert.deepStrictEqual(ghostEvents(), ["removed"], "the interrupted resync announced the vanished transaction");
+    await engine.close();
+
+    // After the restart, a plain trigger: it carries the resync through (and commits it).
+    await h.refresh();
+    engine = h.make();
+    const resumed = await engine.trigger();
+    assert.strictEqual(resumed.mode, "resync", "the interrupted resync is resumed");
+    await confirmAll(engine, resumed.syncId, resumed.parts);
+    assert.deepStrictEqual(ghostEvents(), ["removed"], "announced once");
+    assert.ok(!h.db.live().some((p) => p.fields.transaction_id === "ghost-transaction"), "its point is a tombstone");
+
+    // The user asks for another resync later: nothing vanished since, nothing to announce.
+    const eventsBefore = h.events.length;
+    const again = await engine.trigger("resync");
+    await confirmAll(engine, again.syncId, again.parts);
+    assert.deepStrictEqual(h.events.slice(eventsBefore).map(changeKey), [], "no event: nothing changed since");
+    assert.deepStrictEqual(duplicates(h.events), [], "no event twice");
+    const truth = await plaidTruth(client, h.accessToken);
+    assert.deepStrictEqual(new Set(h.db.live().map((p) => String(p.fields.transaction_id))), truth.ids, "live points = Plaid's transactions");
+
+    // And the next plain trigger is a plain sync again.
+    const plain = await engine.trigger();
+    assert.strictEqual(plain.mode, "sync");
+    await confirmAll(engine, plain.syncId, plain.parts);
   });
 });

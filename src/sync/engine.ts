@@ -203,7 +203,7 @@ export class SyncEngine {
   private confirmation: Confirmation | null = null;
   private drainPromise: Promise<void> = Promise.resolve();
   private seq = 0;
-  /** A resync that did not commit is resumed by the next trigger (in memory only). */
+  /** A resync that did not commit is resumed by the next trigger (journaled: a restart too). */
   private resyncPending = false;
   /** Points sent by syncs that never committed (from the journal), checked by the next sync. */
   private uncommittedWrites: JournalWrite[] = [];
@@ -391,7 +391,10 @@ export class SyncEngine {
           `No saved sync state (${this.store.file}): first sync, or the file was removed. Fetching the full history; points are idempotent, nothing is doubled.`,
         );
       }
-      ({ keys: this.emitted, writes: this.uncommittedWrites } = this.store.loadJournal(this.state.gen));
+      const journal = this.store.loadJournal(this.state.gen);
+      this.emitted = journal.keys;
+      this.uncommittedWrites = journal.writes;
+      if (journal.resync) this.resyncPending = true;
     }
     let state = this.state;
     if (state.itemId && item.itemId && state.itemId !== item.itemId) {
@@ -421,7 +424,12 @@ export class SyncEngine {
     const client = await o.getClient();
     const { state, fullReason, forceResync } = await this.loadState(item);
     const mode: SyncMode = forceResync || this.resyncPending ? "resync" : requested;
-    if (mode === "resync") this.resyncPending = true;
+    if (mode === "resync" && !this.resyncPending) {
+      this.resyncPending = true;
+      // Before its first event: a restart in the middle must find it (the vanished transactions
+      // it announces stay live in the committed index until a resync commits).
+      this.store.journalResync(state.gen);
+    }
     const startCursor = mode === "resync" ? "" : state.cursor;
     const now = o.now ?? (() => new Date());
     const started = now();

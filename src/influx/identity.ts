@@ -56,6 +56,8 @@ export class TransactionIndex {
   private readonly entries = new Map<string, IndexEntry>();
   /** series id → timestamp → transaction_id occupying that point. */
   private readonly occupied = new Map<number, Map<number, string>>();
+  /** The latest point timestamp ever held (see newestTs). */
+  private newest = -Infinity;
 
   get size(): number {
     return this.entries.size;
@@ -90,6 +92,15 @@ export class TransactionIndex {
   /** Ids of transactions whose point is live (not removed). */
   *liveIds(): IterableIterator<string> {
     for (const [id, e] of this.entries) if (!e.r) yield id;
+  }
+
+  /**
+   * The latest timestamp of a point the index has held, removed or not: the newest transaction
+   * date on the bank's own calendar (-Infinity when empty). Not lowered when that transaction
+   * moves or is forgotten: the next load recomputes it.
+   */
+  get newestTs(): number {
+    return this.newest;
   }
 
   /** Number of live (not removed) transactions. */
@@ -134,6 +145,7 @@ export class TransactionIndex {
   replace(id: string, prev: IndexEntry | undefined, entry: IndexEntry): void {
     this.releaseEntry(id, prev);
     this.entries.set(id, entry);
+    if (entry.ts > this.newest) this.newest = entry.ts;
     if (entry.r) return;
     let taken = this.occupied.get(entry.s);
     if (!taken) {
@@ -152,8 +164,8 @@ export class TransactionIndex {
   }
 
   /**
-   * Forgets removed transactions whose tombstone is older than `beforeMs`: older than any
-   * history Plaid can replay (730 days), so they can no longer come back.
+   * Forgets removed transactions whose tombstone is older than `beforeMs`. The caller picks a
+   * cutoff past any history Plaid can replay: a forgotten one that came back would be news again.
    */
   pruneRemoved(beforeMs: number): number {
     let n = 0;

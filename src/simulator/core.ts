@@ -10,6 +10,8 @@ export interface CoreOptions {
   secret: string;
   stateFile?: string;
   today?: string;
+  /** Test knob (not Plaid): the most updates a /transactions/sync page holds, whatever `count` asks. */
+  syncPageLimit?: number;
   warn?: (line: string) => void;
 }
 
@@ -24,6 +26,7 @@ export class SimulatorCore {
   readonly linkTokens: LinkTokens;
   readonly faults = new Faults();
   readonly webhooks: WebhookSender;
+  readonly syncPageLimit: number | undefined;
   private clockOffsetMs = 0;
   private readonly startDate: string | null;
   private readonly startMs: number;
@@ -32,6 +35,10 @@ export class SimulatorCore {
     this.clientId = opts.clientId;
     this.secret = opts.secret;
     this.startDate = opts.today ?? null;
+    if (opts.syncPageLimit !== undefined && !(Number.isInteger(opts.syncPageLimit) && opts.syncPageLimit >= 1)) {
+      throw new Error(`syncPageLimit must be a positive integer (got ${opts.syncPageLimit})`);
+    }
+    this.syncPageLimit = opts.syncPageLimit;
     this.startMs = Date.now();
     const now = (): number => this.now();
     // One file for Items, tokens and link sessions; either store's change rewrites it whole.

@@ -18,6 +18,12 @@ export interface SimulatorOptions {
   stateFile?: string;
   /** Simulated "today" (YYYY-MM-DD) at start; new Items' histories end on it. Default: real UTC date. */
   today?: string;
+  /**
+   * Test knob (not Plaid): /transactions/sync pages hold at most this many updates, whatever
+   * `count` asks (Plaid's `count` is an upper bound). Lets a short history span many pages, e.g.
+   * for a client that always asks for 500. Default: `count` alone decides.
+   */
+  syncPageLimit?: number;
   /** Where internal errors are reported; default stderr. */
   log?: SimLogger;
 }
@@ -47,7 +53,7 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
   const secret = opts.secret ?? SIM_SECRET;
   const log = opts.log ?? ((line: string) => process.stderr.write(`[plaid-simulator] ${line}\n`));
   return new Promise((resolve, reject) => {
-    const core = new SimulatorCore({ clientId, secret, stateFile: opts.stateFile, today: opts.today, warn: log });
+    const core = new SimulatorCore({ clientId, secret, stateFile: opts.stateFile, today: opts.today, syncPageLimit: opts.syncPageLimit, warn: log });
     const server = createSimServer(core, log);
     server.once("error", reject);
     server.listen(opts.port ?? 0, host, () => {

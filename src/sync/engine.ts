@@ -20,7 +20,7 @@ import type { AccountBase, PlaidApi, RemovedTransaction, Transaction, Transactio
 import type { LinkedAccount } from "../plaid/types";
 import { PlaidRequestError, toPlaidError } from "../plaid/errors";
 import { abortedError, backoffDelay, defaultSleep, withRetry, type RetryOptions } from "../plaid/retry";
-import type { IndexEntry } from "../influx/identity";
+import type { IndexEntry, TransactionIndex } from "../influx/identity";
 import { accountLabel, balancePoint, tombstonePoint, type InfluxPoint } from "../influx/points";
 import { isValidTimezone } from "../influx/time";
 import { ChangeApplier, identityKey, type ChangeKind, type KeyedPoint } from "./apply";
@@ -28,7 +28,7 @@ import { PartEmitter, type Part } from "./parts";
 import { emptyState, StateStore, type JournalWrite, type SyncState } from "./state-store";
 
 export const PAGE_SIZE = 500;
-/** Removed transactions are remembered this long (beyond Plaid's 730-day history). */
+/** Removed transactions are remembered this long (beyond Plaid's 730-day history; see removedCutoff). */
 export const REMOVED_RETENTION_MS = 800 * 86_400_000;
 export const MUTATION_CODE = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION";
 
@@ -171,6 +171,17 @@ export function settingsKey(s: EngineSettings): string {
   return JSON.stringify([s.measurement, s.includePending, s.invertAmounts, s.timezone]);
 }
 
+/**
+ * Tombstones older than this can be forgotten. A resync replays Plaid's history, and a
+ * transaction that came and went reappears in it (added on one page, removed on a later one):
+ * only its tombstone tells that replay from news. Plaid's 730 days run on the bank's dates, not
+ * on this host's clock (a sandbox or simulator with fixed dates, a clock set wrong), so the
+ * retention counts back from whichever is earlier: now, or the newest transaction date known.
+ */
+export function removedCutoff(index: TransactionIndex, now: Date): number {
+  return Math.min(now.getTime(), index.newestTs) - REMOVED_RETENTION_MS;
+}
+
 export function engineError(code: string, message: string): PlaidRequestError {
   return new PlaidRequestError({ code, type: "SYNC_ERROR", message, display_message: null, request_id: null, status: null });
 }
@@ -192,7 +203,7 @@ export class SyncEngine {
   private confirmation: Confirmation | null = null;
   private drainPromise: Promise<void> = Promise.resolve();
   private seq = 0;
-  /** A resync that did not commit is resumed by the next trigger (in memory only). */
+  /** A resync that did not commit is resumed by the next trigger (journaled: a restart too). */
   private resyncPending = false;
   /** Points sent by syncs that never committed (from the journal), checked by the next sync. */
   private uncommittedWrites: JournalWrite[] = [];
@@ -380,7 +391,10 @@ export class SyncEngine {
           `No saved sync state (${this.store.file}): first sync, or the file was removed. Fetching the full history; points are idempotent, nothing is doubled.`,
         );
       }
-      ({ keys: this.emitted, writes: this.uncommittedWrites } = this.store.loadJournal(this.state.gen));
+      const journal = this.store.loadJournal(this.state.gen);
+      this.emitted = journal.keys;
+      this.uncommittedWrites = journal.writes;
+      if (journal.resync) this.resyncPending = true;
     }
     let state = this.state;
     if (state.itemId && item.itemId && state.itemId !== item.itemId) {
@@ -410,7 +424,12 @@ export class SyncEngine {
     const client = await o.getClient();
     const { state, fullReason, forceResync } = await this.loadState(item);
     const mode: SyncMode = forceResync || this.resyncPending ? "resync" : requested;
-    if (mode === "resync") this.resyncPending = true;
+    if (mode === "resync" && !this.resyncPending) {
+      this.resyncPending = true;
+      // Before its first event: a restart in the middle must find it (the vanished transactions
+      // it announces stay live in the committed index until a resync commits).
+      this.store.journalResync(state.gen);
+    }
     const startCursor = mode === "resync" ? "" : state.cursor;
     const now = o.now ?? (() => new Date());
     const started = now();
@@ -617,7 +636,7 @@ export class SyncEngine {
         this.emitted.size === 0 &&
         this.uncommittedWrites.length === 0;
       const commit = async (): Promise<void> => {
-        const pruned = state.index.pruneRemoved(started.getTime() - REMOVED_RETENTION_MS);
+        const pruned = state.index.pruneRemoved(removedCutoff(state.index, started));
         if (idle && pruned === 0) {
           this.state = state;
           this.resyncPending = false;

@@ -14,6 +14,10 @@
  * transaction, or one that moved). If that sync never commits and the transaction is gone by the
  * time the replay runs (Plaid's net changes since the saved cursor then never mention it), the
  * replay still knows the point is in the database and tombstones it.
+ *
+ * And it records that a resync was started on top of that generation: one interrupted by a
+ * restart is carried through by the next trigger (its vanished transactions were tombstoned and
+ * announced, but the committed index still holds them live).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -159,27 +163,29 @@ export class StateStore {
 
   /**
    * What the journal holds on top of state generation `gen`, read in one pass: the event keys
-   * already emitted, and the transaction points sent at an identity the committed index does not
-   * hold (see JournalWrite). A line torn by a crash is skipped: everything before it is valid.
+   * already emitted, the transaction points sent at an identity the committed index does not
+   * hold (see JournalWrite), and whether a resync was started. A line torn by a crash is skipped: everything before it is valid.
    */
-  loadJournal(gen: number): { keys: Set<string>; writes: JournalWrite[] } {
+  loadJournal(gen: number): { keys: Set<string>; writes: JournalWrite[]; resync: boolean } {
     const keys = new Set<string>();
     const writes: JournalWrite[] = [];
+    let resync = false;
     let text: string;
     try {
       text = fs.readFileSync(this.journalFile, "utf8");
     } catch {
-      return { keys, writes };
+      return { keys, writes, resync };
     }
     for (const line of text.split("\n")) {
       if (!line.trim()) continue;
-      let rec: { gen?: unknown; k?: unknown; s?: unknown; w?: unknown };
+      let rec: { gen?: unknown; k?: unknown; s?: unknown; w?: unknown; resync?: unknown };
       try {
         rec = JSON.parse(line) as typeof rec;
       } catch {
         continue;
       }
       if (!rec || rec.gen !== gen) continue;
+      if (rec.resync === true) resync = true;
       if (Array.isArray(rec.k)) for (const k of rec.k) if (typeof k === "string") keys.add(k);
       if (!Array.isArray(rec.s) || !Array.isArray(rec.w)) continue;
       const series = rec.s as Array<[string, Record<string, string>]>;
@@ -191,7 +197,13 @@ export class StateStore {
         }
       }
     }
-    return { keys, writes };
+    return { keys, writes, resync };
+  }
+
+  /** Notes that a resync started on top of state generation `gen` (see loadJournal). */
+  journalResync(gen: number): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    fs.appendFileSync(this.journalFile, JSON.stringify({ gen, k: [], resync: true }) + "\n");
   }
 
   /**

@@ -1,9 +1,11 @@
 /**
  * CI's short chaos run (the long one: `npm run chaos -- --days 120 --seed N`): 8 simulated days
- * with seed 403, whose schedule has Node-RED SIGKILLed early, mid-sync and right after a write,
- * InfluxDB down for a day, a burst of triggers, 429/500/connection resets and a mutation during
- * pagination. After recovery InfluxDB must equal /transactions/get exactly and no event may have
- * been emitted twice. Plus a check that the oracle itself sees the divergences it is meant to.
+ * with seed 10186459, whose schedule has Node-RED SIGKILLed right after a write, mid-sync — that
+ * one during a `resync`, which the next day's trigger carries through unless it committed first —
+ * and early, InfluxDB down for two days, a burst of triggers, 429/500/connection resets and a
+ * mutation during pagination. After recovery InfluxDB must equal /transactions/get exactly and no
+ * event may have been emitted twice. Plus a check that the oracle itself sees the divergences it
+ * is meant to.
  *
  * Needs `npm run build` and /usr/bin/influxd (scripts/system-deps.sh influxdb).
  */
@@ -12,17 +14,20 @@ import { startInfluxd } from "../support/influxd";
 import { compareInflux, type TruthTx } from "../support/sync-flow";
 import { formatResult, planRun, runChaos } from "../chaos/chaos";
 
-const SEED = 403;
+const SEED = 10186459;
 const DAYS = 8;
 
 describe("chaos: seeded faults against real node-red + influxd", function () {
   this.timeout(300_000);
 
-  it("the fault schedule of the CI seed covers kills, an InfluxDB outage, bursts and Plaid errors", () => {
-    const kinds = new Set(planRun(SEED, DAYS).flat().map((f) => f.kind));
-    for (const k of ["kill-early", "kill-mid-sync", "kill-after-write", "influx-down", "burst", "rate-limit", "server-error", "mutation", "connection-reset"] as const) {
+  it("the fault schedule of the CI seed covers kills, a resync killed midway, an InfluxDB outage, bursts and Plaid errors", () => {
+    const plan = planRun(SEED, DAYS);
+    const kinds = new Set(plan.flat().map((f) => f.kind));
+    for (const k of ["kill-early", "kill-mid-sync", "kill-after-write", "influx-down", "burst", "rate-limit", "server-error", "mutation", "connection-reset", "resync"] as const) {
       assert.ok(kinds.has(k), `seed ${SEED} injects ${k} within ${DAYS} days`);
     }
+    const killedResync = plan.findIndex((day) => day.some((f) => f.kind === "resync") && day.some((f) => f.kind.startsWith("kill")));
+    assert.ok(killedResync >= 0 && killedResync < DAYS - 1, `seed ${SEED} kills Node-RED during a resync, with a day after it to carry it through`);
   });
 
   it(`converges: InfluxDB equals /transactions/get and no event is emitted twice (seed ${SEED}, ${DAYS} days)`, async () => {

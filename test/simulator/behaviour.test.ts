@@ -257,6 +257,27 @@ describe("simulator: Plaid Sandbox behaviour", function () {
       assert.deepEqual(full, incremental);
     });
 
+    it("syncPageLimit (test knob) caps every page below count; the pages still add up to the same history", async () => {
+      const capped = await startTestSimulator({ today: "2024-06-15", syncPageLimit: 7 });
+      try {
+        const c = simulatorClient(capped);
+        const { accessToken } = await linkSandboxItem(c, { username: "user_transactions_dynamic", password: "pw" });
+        for (let i = 0; i < 3; i++) await c.transactionsRefresh({ access_token: accessToken });
+        const { pages } = await syncAll(c, accessToken, undefined, 500);
+        assert.ok(pages.length > 5, `several pages (${pages.length})`);
+        for (const p of pages) assert.ok(p.added.length + p.modified.length + p.removed.length <= 7);
+        assert.ok(pages.slice(0, -1).every((p) => p.has_more));
+        const net = new Map<string, Transaction>();
+        applyPages(net, pages);
+        const get = await allFromGet(c, accessToken);
+        assert.deepEqual(new Set(net.keys()), new Set(get.map((t) => t.transaction_id)));
+        assert.equal((await c.transactionsSync({ access_token: accessToken, count: 3 })).data.added.length, 3, "a smaller count still wins");
+      } finally {
+        await capped.close();
+      }
+      await assert.rejects(startTestSimulator({ syncPageLimit: 0 }), /syncPageLimit/);
+    });
+
     it("TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION when data changes between pages; restarting from the first cursor works", async () => {
       const { accessToken } = await linkSandboxItem(client, { username: "user_transactions_dynamic", password: "pw" });
       const page1 = await client.transactionsSync({ access_token: accessToken, count: 5 });

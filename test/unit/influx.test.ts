@@ -4,6 +4,7 @@ import { TransactionIndex } from "../../src/influx/identity";
 import { balancePoint, toLine, toLineProtocol, transactionFields, transactionTags } from "../../src/influx/points";
 import { dayBaseMs, isValidTimezone, offsetFor, OFFSET_WINDOW_MS } from "../../src/influx/time";
 import { ChangeApplier } from "../../src/sync/apply";
+import { removedCutoff } from "../../src/sync/engine";
 
 function tx(over: Partial<Transaction> & { transaction_id: string }): Transaction {
   return {
@@ -240,6 +241,31 @@ describe("influx: point model", () => {
     assert.match(line, /removed=F/);
     assert.ok(line.endsWith(` ${p.timestamp.getTime()}000000`));
     assert.strictEqual(toLineProtocol([p, p]).split("\n").length, 2);
+  });
+
+  it("forgets a tombstone only once it is older than Plaid's history on both the bank's and the host's calendar", () => {
+    const DAY = 86_400_000;
+    const idx = new TransactionIndex();
+    const s = idx.seriesId("plaid_transactions", { account: "Plaid Checking ••0000", pending: "false" });
+    const newest = Date.UTC(2024, 5, 29, 12);
+    idx.set("latest", { s, ts: newest, h: 1 });
+    for (const [id, age] of [["gone-1y", 365], ["gone-790d", 790], ["gone-810d", 810], ["gone-3y", 3 * 365]] as const) {
+      idx.set(id, { s, ts: newest - age * DAY, h: 2 });
+      idx.markRemoved(id);
+    }
+    idx.set("live-3y", { s, ts: newest - 3 * 365 * DAY + 1, h: 3 });
+    // The host's clock two years past the bank's dates: the bank's calendar decides.
+    const after = (index: TransactionIndex) => ["gone-1y", "gone-790d", "gone-810d", "gone-3y", "live-3y"].filter((id) => index.has(id));
+    const copy = () => TransactionIndex.fromJSON(JSON.parse(JSON.stringify(idx.toJSON())));
+    const ahead = copy();
+    assert.strictEqual(ahead.newestTs, newest, "the newest date survives a restart (recomputed on load)");
+    assert.strictEqual(ahead.pruneRemoved(removedCutoff(ahead, new Date(newest + 730 * DAY))), 2);
+    assert.deepStrictEqual(after(ahead), ["gone-1y", "gone-790d", "live-3y"]);
+    // The host's clock behind the bank's dates (a board booted without NTP): the host's decides.
+    const behind = copy();
+    assert.strictEqual(behind.pruneRemoved(removedCutoff(behind, new Date(newest - 20 * DAY))), 1);
+    assert.deepStrictEqual(after(behind), ["gone-1y", "gone-790d", "gone-810d", "live-3y"]);
+    assert.strictEqual(new TransactionIndex().pruneRemoved(removedCutoff(new TransactionIndex(), new Date())), 0, "an empty index");
   });
 
   it("rejects a malformed index instead of guessing", () => {

@@ -127,6 +127,21 @@ describe("sync: state store", () => {
     assert.deepStrictEqual([...store.loadJournal(4).keys], []);
   });
 
+  it("journal: a resync started on a generation is remembered for that generation only, until cleared", () => {
+    const store = new StateStore(path.join(dir, "r"), "n1");
+    assert.strictEqual(store.loadJournal(4).resync, false, "no journal yet");
+    store.appendJournal(4, ["added|a|1"]);
+    assert.strictEqual(store.loadJournal(4).resync, false);
+    store.journalResync(4);
+    store.appendJournal(4, ["removed|b|2"]);
+    const j = store.loadJournal(4);
+    assert.strictEqual(j.resync, true);
+    assert.deepStrictEqual([...j.keys].sort(), ["added|a|1", "removed|b|2"], "event keys unaffected");
+    assert.strictEqual(store.loadJournal(5).resync, false, "a resync of an older generation was committed or abandoned");
+    store.clearJournal();
+    assert.strictEqual(store.loadJournal(4).resync, false);
+  });
+
   it("clear() forgets state and journal", async () => {
     const store = new StateStore(path.join(dir, "c"), "n1");
     await store.save(sampleState("c1"));

@@ -45,7 +45,8 @@ export function transactionsSync(ctx: HandlerContext): JsonObject {
     item.rec.sync_called = true;
     ctx.core.store.save();
   }
-  const page = cursorText === "now" ? { added: [], modified: [], removed: [], next: ledger.end, hasMore: false } : ledger.page(cursor.pos, count, accountFilter);
+  const size = Math.min(count, ctx.core.syncPageLimit ?? count);
+  const page = cursorText === "now" ? { added: [], modified: [], removed: [], next: ledger.end, hasMore: false } : ledger.page(cursor.pos, size, accountFilter);
   const accounts = item.accounts({ withInvestments: false }).filter((a) => accountFilter === null || a.account_id === accountIdOpt);
   return {
     transactions_update_status: "HISTORICAL_UPDATE_COMPLETE",

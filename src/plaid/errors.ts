@@ -25,6 +25,14 @@ export class PlaidRequestError extends Error {
   }
 }
 
+/**
+ * The one way to make an error of our own (not Plaid's answer): a code the node, the editor and a
+ * Catch node can branch on, and a message that says what is wrong.
+ */
+export function errorOf(code: string, message: string, type = "SYNC_ERROR"): PlaidRequestError {
+  return new PlaidRequestError({ code, type, message, display_message: null, request_id: null, status: null });
+}
+
 interface MaybeAxiosError {
   isAxiosError?: boolean;
   code?: string;

@@ -66,17 +66,22 @@ export class PartEmitter<S> {
     for (const p of ps) this.add(p);
   }
 
-  /** Sends what is left (possibly nothing) as the last part. */
-  finish(summary: (parts: number, points: number) => S): void {
-    this.flush(true, summary);
+  /**
+   * Sends what is left (possibly nothing) as the last part, with the summary `summary` builds
+   * from the final part and point counts; returns that summary.
+   */
+  finish(summary: (parts: number, points: number) => S): S {
+    const s = summary(this.sent + 1, this.pointCount);
+    this.flush(true, s);
+    return s;
   }
 
-  private flush(last: boolean, summary?: (parts: number, points: number) => S): void {
+  private flush(last: boolean, summary?: S): void {
     const points = [...this.buffer.values()];
     this.buffer = new Map();
     this.sent++;
     const meta: PartMeta<S> = { syncId: this.syncId, part: this.sent, last };
-    if (last && summary) meta.summary = summary(this.sent, this.pointCount);
+    if (last && summary !== undefined) meta.summary = summary;
     this.send({ points, lineProtocol: this.lineProtocol ? toLineProtocol(points) : undefined, meta });
   }
 }

@@ -19,17 +19,17 @@ export interface Series {
 
 export interface IndexEntry {
   /** Index into the series table. */
-  s: number;
+  series: number;
   /** Point timestamp, epoch ms. */
-  ts: number;
+  timestamp: number;
   /** Content hash of what was last written (fields + identity), for change detection. */
-  h: number;
+  hash: number;
   /**
    * Set once Plaid removed the transaction: its point is a tombstone now. Kept so a replay of
    * its history (a resync from an empty cursor, a restarted pagination) is recognised as such
    * and neither resurrects the point nor repeats its events. Transaction ids are never reused.
    */
-  r?: true;
+  removed?: true;
 }
 
 /** The JSON form stored in the state file. */
@@ -47,7 +47,7 @@ export function seriesKey(measurement: string, tags: Tags): string {
 }
 
 function entryJSON(id: string, e: IndexEntry): IndexJSON["entries"][number] {
-  return e.r ? [id, e.s, e.ts, e.h, 1] : [id, e.s, e.ts, e.h];
+  return e.removed ? [id, e.series, e.timestamp, e.hash, 1] : [id, e.series, e.timestamp, e.hash];
 }
 
 export class TransactionIndex {
@@ -91,7 +91,7 @@ export class TransactionIndex {
 
   /** Ids of transactions whose point is live (not removed). */
   *liveIds(): IterableIterator<string> {
-    for (const [id, e] of this.entries) if (!e.r) yield id;
+    for (const [id, e] of this.entries) if (!e.removed) yield id;
   }
 
   /**
@@ -106,7 +106,7 @@ export class TransactionIndex {
   /** Number of live (not removed) transactions. */
   get liveSize(): number {
     let n = 0;
-    for (const e of this.entries.values()) if (!e.r) n++;
+    for (const e of this.entries.values()) if (!e.removed) n++;
     return n;
   }
 
@@ -117,7 +117,7 @@ export class TransactionIndex {
    * transaction of the same series at that instant.
    */
   place(id: string, s: number, dayBase: number, prev: IndexEntry | undefined = this.entries.get(id)): number {
-    if (prev && prev.s === s && prev.ts >= dayBase && prev.ts < dayBase + OFFSET_WINDOW_MS) return prev.ts;
+    if (prev && prev.series === s && prev.timestamp >= dayBase && prev.timestamp < dayBase + OFFSET_WINDOW_MS) return prev.timestamp;
     const taken = this.occupied.get(s);
     const start = offsetFor(id);
     if (!taken) return dayBase + start;
@@ -145,21 +145,21 @@ export class TransactionIndex {
   replace(id: string, prev: IndexEntry | undefined, entry: IndexEntry): void {
     this.releaseEntry(id, prev);
     this.entries.set(id, entry);
-    if (entry.ts > this.newest) this.newest = entry.ts;
-    if (entry.r) return;
-    let taken = this.occupied.get(entry.s);
+    if (entry.timestamp > this.newest) this.newest = entry.timestamp;
+    if (entry.removed) return;
+    let taken = this.occupied.get(entry.series);
     if (!taken) {
       taken = new Map();
-      this.occupied.set(entry.s, taken);
+      this.occupied.set(entry.series, taken);
     }
-    taken.set(entry.ts, id);
+    taken.set(entry.timestamp, id);
   }
 
   /** Plaid removed it: keep its identity (its tombstone's) but free its instant for others. */
   markRemoved(id: string): IndexEntry | undefined {
     const prev = this.entries.get(id);
-    if (!prev || prev.r) return undefined;
-    this.set(id, { s: prev.s, ts: prev.ts, h: prev.h, r: true });
+    if (!prev || prev.removed) return undefined;
+    this.set(id, { series: prev.series, timestamp: prev.timestamp, hash: prev.hash, removed: true });
     return prev;
   }
 
@@ -170,7 +170,7 @@ export class TransactionIndex {
   pruneRemoved(beforeMs: number): number {
     let n = 0;
     for (const [id, e] of this.entries) {
-      if (e.r && e.ts < beforeMs) {
+      if (e.removed && e.timestamp < beforeMs) {
         this.entries.delete(id);
         n++;
       }
@@ -189,9 +189,9 @@ export class TransactionIndex {
   }
 
   private releaseEntry(id: string, prev: IndexEntry | undefined): IndexEntry | undefined {
-    if (prev && !prev.r) {
-      const taken = this.occupied.get(prev.s);
-      if (taken && taken.get(prev.ts) === id) taken.delete(prev.ts);
+    if (prev && !prev.removed) {
+      const taken = this.occupied.get(prev.series);
+      if (taken && taken.get(prev.timestamp) === id) taken.delete(prev.timestamp);
     }
     return prev;
   }
@@ -243,7 +243,7 @@ export class TransactionIndex {
         throw new Error("index: bad entry");
       }
       if (e[1] < 0 || e[1] >= idx.seriesList.length) throw new Error("index: entry points to an unknown series");
-      idx.set(e[0], e[4] === 1 ? { s: e[1], ts: e[2], h: e[3], r: true } : { s: e[1], ts: e[2], h: e[3] });
+      idx.set(e[0], e[4] === 1 ? { series: e[1], timestamp: e[2], hash: e[3], removed: true } : { series: e[1], timestamp: e[2], hash: e[3] });
     }
     return idx;
   }

@@ -80,18 +80,18 @@ export class ChangeApplier {
     const prev = this.index.get(id);
     if (t.pending && !this.opts.includePending) {
       // Excluded: if it was written before (settings changed), cancel it quietly.
-      if (!prev || prev.r) return { points: [], kind: null };
+      if (!prev || prev.removed) return { points: [], kind: null };
       this.index.delete(id); // forgotten, not removed: turning includePending back on brings it back
-      return { points: [{ key: identityKey(prev.s, prev.ts), point: tombstonePoint(this.index.series(prev.s), prev.ts, id) }], kind: null };
+      return { points: [{ key: identityKey(prev.series, prev.timestamp), point: tombstonePoint(this.index.series(prev.series), prev.timestamp, id) }], kind: null };
     }
-    if (prev?.r) {
+    if (prev?.removed) {
       // Removed for good (ids are never reused): this is a replay of its history.
       return { points: [], kind: null };
     }
     if (this.deferred && prev) {
       // Resync: a replayed history can show an older version first. Writing it would put stale
       // data in the database if the sync then failed; keep only the latest and decide at the end.
-      if (prev.h !== transactionHash(t)) {
+      if (prev.hash !== transactionHash(t)) {
         this.deferred.set(id, t);
         return { points: [], kind: null };
       }
@@ -100,15 +100,15 @@ export class ChangeApplier {
     const s = this.seriesOf(t);
     const ts = this.index.place(id, s, this.days.get(t.date), prev);
     const points: KeyedPoint[] = [];
-    if (prev && (prev.s !== s || prev.ts !== ts)) {
-      points.push({ key: identityKey(prev.s, prev.ts), point: tombstonePoint(this.index.series(prev.s), prev.ts, id) });
+    if (prev && (prev.series !== s || prev.timestamp !== ts)) {
+      points.push({ key: identityKey(prev.series, prev.timestamp), point: tombstonePoint(this.index.series(prev.series), prev.timestamp, id) });
     }
     const fields = transactionFields(t, this.opts.invertAmounts, this.strings.intern);
     points.push({ key: identityKey(s, ts), point: transactionPoint(this.index.series(s), ts, fields) });
     const h = transactionHash(t);
-    const entry: IndexEntry = { s, ts, h };
+    const entry: IndexEntry = { series: s, timestamp: ts, hash: h };
     this.index.replace(id, prev, entry);
-    if (prev && prev.h === h) return { points, kind: null, previous: prev, entry };
+    if (prev && prev.hash === h) return { points, kind: null, previous: prev, entry };
     const kind: ChangeKind = prev ? "modified" : as;
     return { points, kind, eventKey: this.opts.eventKeys === false ? undefined : `${kind}|${id}|${h}`, previous: prev, entry };
   }
@@ -147,7 +147,7 @@ export class ChangeApplier {
   takeDeferred(): Transaction[] {
     const list = this.deferred ? [...this.deferred.values()] : [];
     this.deferred = null;
-    return list.filter((t) => !this.index.get(t.transaction_id)?.r);
+    return list.filter((t) => !this.index.get(t.transaction_id)?.removed);
   }
 
   remove(id: string): Applied {
@@ -155,9 +155,9 @@ export class ChangeApplier {
     const prev = this.index.markRemoved(id);
     if (!prev) return { points: [], kind: null };
     return {
-      points: [{ key: identityKey(prev.s, prev.ts), point: tombstonePoint(this.index.series(prev.s), prev.ts, id) }],
+      points: [{ key: identityKey(prev.series, prev.timestamp), point: tombstonePoint(this.index.series(prev.series), prev.timestamp, id) }],
       kind: "removed",
-      eventKey: `removed|${id}|${prev.h}`,
+      eventKey: `removed|${id}|${prev.hash}`,
       previous: prev,
     };
   }

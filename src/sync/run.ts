@@ -131,17 +131,17 @@ export class SyncRun {
     for (const w of writes) {
       const s = index.seriesId(w.measurement, w.tags);
       const cur = index.get(w.id);
-      if (cur && cur.s === s && cur.ts === w.ts) continue; // written again (or tombstoned) at that identity
+      if (cur && cur.series === s && cur.timestamp === w.ts) continue; // written again (or tombstoned) at that identity
       const owner = index.ownerAt(s, w.ts);
       if (owner !== undefined && owner !== w.id) continue; // another transaction's point took that place
       if (!cur && announced.has(w.id)) {
         // Gone, and announced: a removal with its event (remove() writes the tombstone).
-        index.set(w.id, { s, ts: w.ts, h: 0 });
+        index.set(w.id, { series: s, timestamp: w.ts, hash: 0 });
         this.remove({ transaction_id: w.id, account_id: w.tags.account_id ?? "" });
         continue;
       }
       this.emitter.add({ key: identityKey(s, w.ts), point: tombstonePoint(index.series(s), w.ts, w.id) });
-      if (!cur) index.set(w.id, { s, ts: w.ts, h: 0, r: true });
+      if (!cur) index.set(w.id, { series: s, timestamp: w.ts, hash: 0, removed: true });
     }
     this.flushJournal();
   }
@@ -209,7 +209,7 @@ export class SyncRun {
     const res = this.applier.remove(r.transaction_id);
     this.emitter.addAll(res.points);
     if (res.kind && res.eventKey && res.previous) {
-      const tags = this.applier.index.series(res.previous.s).tags;
+      const tags = this.applier.index.series(res.previous.series).tags;
       this.announce({
         kind: "removed",
         key: res.eventKey,
@@ -245,9 +245,9 @@ export class SyncRun {
 
   /** Journals a transaction point sent at an identity the committed state may not know. */
   private noteWrite(id: string, before: IndexEntry | undefined, after: IndexEntry | undefined): void {
-    if (!after || after.r || (before && before.s === after.s && before.ts === after.ts)) return;
-    const series = this.applier.index.series(after.s);
-    this.writes.push({ id, measurement: series.measurement, tags: series.tags, ts: after.ts });
+    if (!after || after.removed || (before && before.series === after.series && before.timestamp === after.timestamp)) return;
+    const series = this.applier.index.series(after.series);
+    this.writes.push({ id, measurement: series.measurement, tags: series.tags, ts: after.timestamp });
   }
 
   private flushJournal(): void {

@@ -248,12 +248,12 @@ describe("influx: point model", () => {
     const idx = new TransactionIndex();
     const s = idx.seriesId("plaid_transactions", { account: "Plaid Checking ••0000", pending: "false" });
     const newest = Date.UTC(2024, 5, 29, 12);
-    idx.set("latest", { s, ts: newest, h: 1 });
+    idx.set("latest", { series: s, timestamp: newest, hash: 1 });
     for (const [id, age] of [["gone-1y", 365], ["gone-790d", 790], ["gone-810d", 810], ["gone-3y", 3 * 365]] as const) {
-      idx.set(id, { s, ts: newest - age * DAY, h: 2 });
+      idx.set(id, { series: s, timestamp: newest - age * DAY, hash: 2 });
       idx.markRemoved(id);
     }
-    idx.set("live-3y", { s, ts: newest - 3 * 365 * DAY + 1, h: 3 });
+    idx.set("live-3y", { series: s, timestamp: newest - 3 * 365 * DAY + 1, hash: 3 });
     // The host's clock two years past the bank's dates: the bank's calendar decides.
     const after = (index: TransactionIndex) => ["gone-1y", "gone-790d", "gone-810d", "gone-3y", "live-3y"].filter((id) => index.has(id));
     const copy = () => TransactionIndex.fromJSON(JSON.parse(JSON.stringify(idx.toJSON())));

@@ -8,7 +8,7 @@ import { emptyState, StateStore, type StoreFs, type SyncState } from "../../src/
 function sampleState(cursor: string, n = 3): SyncState {
   const index = new TransactionIndex();
   const s = index.seriesId("plaid_transactions", { account: "Checking ••0000", pending: "false" });
-  for (let i = 0; i < n; i++) index.set(`t${i}`, { s, ts: 1714564800000 + i, h: 1000 + i });
+  for (let i = 0; i < n; i++) index.set(`t${i}`, { series: s, timestamp: 1714564800000 + i, hash: 1000 + i });
   return { itemId: "item-1", cursor, gen: 4, settingsKey: "k", index };
 }
 
@@ -34,7 +34,7 @@ describe("sync: state store", () => {
     assert.strictEqual(r.status, "ok");
     assert.strictEqual(r.state.cursor, "cursor-1");
     assert.strictEqual(r.state.gen, 4);
-    assert.deepStrictEqual(r.state.index.get("t2"), { s: 0, ts: 1714564800002, h: 1002 });
+    assert.deepStrictEqual(r.state.index.get("t2"), { series: 0, timestamp: 1714564800002, hash: 1002 });
     assert.deepStrictEqual(r.state.index.toJSON(), sampleState("x").index.toJSON());
   });
 
@@ -55,14 +55,14 @@ describe("sync: state store", () => {
     const index = new TransactionIndex();
     const a = index.seriesId("plaid_transactions", { account: 'Joint "A" ••0001', pending: "false" });
     const b = index.seriesId("plaid_transactions", { account: "Épargne ••0002", pending: "true" });
-    for (let i = 0; i < 2500; i++) index.set(`t${i}`, { s: i % 2 ? a : b, ts: 1714564800000 + i, h: i % 3 ? -2147483000 + i : 4000 + i });
-    index.set('id "quoted" \\ é \u2028', { s: a, ts: 1714564800000, h: 7 });
+    for (let i = 0; i < 2500; i++) index.set(`t${i}`, { series: i % 2 ? a : b, timestamp: 1714564800000 + i, hash: i % 3 ? -2147483000 + i : 4000 + i });
+    index.set('id "quoted" \\ é \u2028', { series: a, timestamp: 1714564800000, hash: 7 });
     index.markRemoved("t7");
     assert.strictEqual(index.toJSONText(), JSON.stringify(index.toJSON()));
     assert.strictEqual(new TransactionIndex().toJSONText(), JSON.stringify(new TransactionIndex().toJSON()));
     const back = TransactionIndex.fromJSON(JSON.parse(index.toJSONText()));
     assert.deepStrictEqual(back.toJSON(), index.toJSON());
-    assert.deepStrictEqual(back.get("t7"), { s: a, ts: 1714564800007, h: -2147483000 + 7, r: true });
+    assert.deepStrictEqual(back.get("t7"), { series: a, timestamp: 1714564800007, hash: -2147483000 + 7, removed: true });
   });
 
   it("is atomic: a crash before the rename leaves the previous state intact and no temp file", async () => {

@@ -11,7 +11,7 @@
  * - remove / health: /item/remove and /item/get for the editor.
  */
 import type { PlaidApi } from "plaid";
-import { NEEDS_LOGIN_CODES, toPlaidError, type PlaidSyncError } from "../plaid/errors";
+import { NEEDS_LOGIN_CODES, toCleanError, type ErrorInfo } from "../plaid/errors";
 import { normaliseInstitution, normaliseAccounts } from "./accounts";
 import { readHostedOutcome, type HostedSuccess } from "./hosted-result";
 import { readItemDetails, type ItemDetails } from "./item-details";
@@ -179,7 +179,7 @@ export class LinkService {
     this.writer = new LinkWriter(deps);
     this.now = deps.now ?? Date.now;
     const poll = (id: string) => this.pollHosted(id);
-    const onError = (id: string, err: unknown) => this.deps.warn(this.t("errors.poll-failed", { message: toPlaidError(err).plaid.message, session: id.slice(0, 6) }));
+    const onError = (id: string, err: unknown) => this.deps.warn(this.t("errors.poll-failed", { message: toCleanError(err).plaid.message, session: id.slice(0, 6) }));
     this.polls = deps.schedule ? deps.schedule(poll, onError) : new PollSchedule({ poll, onError, now: this.now });
   }
 
@@ -205,7 +205,7 @@ export class LinkService {
   }
 
   private plaidFailure(err: unknown, key = "errors.plaid"): LinkError {
-    const e = toPlaidError(err).plaid;
+    const e = toCleanError(err).plaid;
     const message = e.display_message ? `${e.message} (${e.display_message})` : e.message;
     const status = e.status === 429 || e.type === "RATE_LIMIT_EXCEEDED" ? 429 : e.status !== null && e.status < 500 ? 400 : 502;
     return new LinkError(status, this.t(key, { code: e.code, message }), e.code);
@@ -406,7 +406,7 @@ export class LinkService {
     try {
       details = await readItemDetails(client, accessToken);
     } catch (err) {
-      this.deps.warn(this.t("errors.details-failed", { message: toPlaidError(err).plaid.message }));
+      this.deps.warn(this.t("errors.details-failed", { message: toCleanError(err).plaid.message }));
       details = { itemId, institutionId: fallback?.institution?.institution_id ?? "", institutionName: fallback?.institution?.name ?? "", accounts: fallback?.accounts ?? [] };
     }
     await this.storeOrFail(s.linkId, { ...stored, ...details, itemId });
@@ -472,9 +472,9 @@ export class LinkService {
     try {
       data = (await (await config.getClient()).linkTokenGet({ link_token: s.linkToken })).data;
     } catch (err) {
-      const e = toPlaidError(err).plaid;
+      const e = toCleanError(err).plaid;
       if (e.code === "INVALID_LINK_TOKEN" || (expired && now - s.expiresAt > EXPIRED_GIVE_UP_MS)) return this.endSession(s, "expired");
-      throw toPlaidError(err);
+      throw toCleanError(err);
     }
     const outcome = readHostedOutcome(data, s.mode);
     if (outcome.state === "success") return this.collectHosted(s, config, outcome);
@@ -537,7 +537,7 @@ export class LinkService {
       await client.itemRemove({ access_token: ex.data.access_token });
       this.deps.warn(this.t("errors.stray-removed", { item: ex.data.item_id }));
     } catch (err) {
-      this.deps.warn(this.t("errors.stray-failed", { message: toPlaidError(err).plaid.message }));
+      this.deps.warn(this.t("errors.stray-failed", { message: toCleanError(err).plaid.message }));
     }
   }
 
@@ -616,7 +616,7 @@ export class LinkService {
       const client = await config.getClient();
       await client.itemRemove({ access_token: token });
     } catch (err) {
-      const e = toPlaidError(err).plaid;
+      const e = toCleanError(err).plaid;
       if (!GONE_CODES.has(e.code)) throw this.plaidFailure(err, "errors.remove-failed");
       alreadyGone = true;
     }
@@ -663,7 +663,7 @@ export class LinkService {
         pendingDeploy,
       };
     } catch (err) {
-      const e: PlaidSyncError = toPlaidError(err).plaid;
+      const e: ErrorInfo = toCleanError(err).plaid;
       if (e.status !== null && e.status < 500 && e.type !== "NETWORK_ERROR") {
         // The Item itself is broken (removed, token invalid, login required...): report it, 200.
         return {

@@ -6,7 +6,7 @@ import * as os from "os";
 import type { NodeAPI, NodeDef } from "node-red";
 import type { PlaidApi } from "plaid";
 import { createPlaidClient, hostedBasePath, normaliseBasePath, type PlaidEnvironmentName } from "../plaid/client";
-import { PlaidRequestError } from "../plaid/errors";
+import { errorOf } from "../plaid/errors";
 import { getDemoSimulator, viaDemoProxy } from "../link/demo";
 import { MAX_HOSTED_LIFETIME_SECONDS } from "../link/link-token";
 import type { LinkModeSetting } from "../link/service";
@@ -122,9 +122,7 @@ export = function plaidConfigModule(RED: NodeAPI): void {
     this.getClient = (): Promise<PlaidApi> => {
       const problem = this.problem();
       if (problem) {
-        return Promise.reject(
-          new PlaidRequestError({ code: "CONFIG_INVALID", type: "INVALID_CONFIG", message: problem, display_message: null, request_id: null, status: null }),
-        );
+        return Promise.reject(errorOf("CONFIG_INVALID", problem, "INVALID_CONFIG"));
       }
       if (!client) {
         client = (async () => {

@@ -4,9 +4,9 @@
  * dot honest, and reports failures with done(err) so a Catch node can act on them.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
-import { needsLogin, PlaidRequestError, toPlaidError, type PlaidSyncError } from "../plaid/errors";
+import { errorOf, needsLogin, CleanError, toCleanError, type ErrorInfo } from "../plaid/errors";
 import { describe, statusKeyFor } from "../sync/advice";
-import { engineError, SyncEngine, type CommitMode, type EngineSettings, type SyncSummary } from "../sync/engine";
+import { SyncEngine, type CommitMode, type EngineSettings, type SyncSummary } from "../sync/engine";
 import { DEFAULT_BATCH_SIZE } from "../sync/parts";
 import { isValidTimezone } from "../influx/time";
 import type { RetryOptions } from "../plaid/retry";
@@ -99,11 +99,11 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
       });
     };
 
-    let setupProblem: PlaidRequestError | null = null;
+    let setupProblem: CleanError | null = null;
     if (!isValidTimezone(settings.timezone)) {
-      setupProblem = engineError("INVALID_SETTINGS", t("errors.timezone", { timezone: settings.timezone }));
+      setupProblem = errorOf("INVALID_SETTINGS", t("errors.timezone", { timezone: settings.timezone }));
     } else if (!linkNode) {
-      setupProblem = engineError("NOT_CONFIGURED", t("errors.noLink"));
+      setupProblem = errorOf("NOT_CONFIGURED", t("errors.noLink"));
     }
 
     const engine = setupProblem
@@ -115,9 +115,9 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
           retry: retrySettings(RED.settings),
           getClient: async () => {
             const cfg = linkNode!.configNode();
-            if (!cfg) throw engineError("NOT_CONFIGURED", t("errors.noConfig"));
+            if (!cfg) throw errorOf("NOT_CONFIGURED", t("errors.noConfig"));
             const problem = cfg.problem();
-            if (problem) throw engineError("NOT_CONFIGURED", problem);
+            if (problem) throw errorOf("NOT_CONFIGURED", problem);
             return cfg.getClient();
           },
           getAccessToken: () => linkNode!.getAccessToken(),
@@ -149,7 +149,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
       node.error(describe(setupProblem.plaid));
     }
 
-    async function errorInfo(e: PlaidSyncError): Promise<SyncErrorInfo> {
+    async function errorInfo(e: ErrorInfo): Promise<SyncErrorInfo> {
       const info: SyncErrorInfo = {
         code: e.code,
         type: e.type,
@@ -172,7 +172,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
       return info;
     }
 
-    function failStatus(e: PlaidSyncError): void {
+    function failStatus(e: ErrorInfo): void {
       if (e.code === "SYNC_ABORTED") node.status({});
       else if (needsLogin(e)) node.status({ fill: "yellow", shape: "ring", text: t("status.needsLogin") });
       else node.status({ fill: "red", shape: "ring", text: t(`status.${statusKeyFor(e)}`) });
@@ -185,7 +185,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
     });
 
     async function fail(msg: NodeMessageInFlow & { error?: unknown }, err: unknown, done: (err?: Error) => void): Promise<void> {
-      const clean = toPlaidError(err).plaid;
+      const clean = toCleanError(err).plaid;
       failStatus(clean);
       const info = await errorInfo(clean);
       msg.error = info;

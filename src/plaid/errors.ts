@@ -1,9 +1,10 @@
 /**
- * Every failure that leaves the Plaid layer is one of these. The official client rejects with
+ * Every failure that leaves the Plaid layer — and every error of our own — is one of these (a
+ * CleanError: safe to log, put in a message or show). The official client rejects with
  * axios errors whose `config.headers` hold the client secret, so the raw error is never passed on:
  * only the fields below are copied out of it.
  */
-export interface PlaidSyncError {
+export interface ErrorInfo {
   code: string;
   type: string;
   message: string;
@@ -13,14 +14,14 @@ export interface PlaidSyncError {
   status: number | null;
 }
 
-export class PlaidRequestError extends Error {
-  readonly plaid: PlaidSyncError;
-  constructor(plaid: PlaidSyncError) {
+export class CleanError extends Error {
+  readonly plaid: ErrorInfo;
+  constructor(plaid: ErrorInfo) {
     super(plaid.message);
-    this.name = "PlaidRequestError";
+    this.name = "CleanError";
     this.plaid = plaid;
   }
-  toJSON(): PlaidSyncError {
+  toJSON(): ErrorInfo {
     return { ...this.plaid };
   }
 }
@@ -29,8 +30,8 @@ export class PlaidRequestError extends Error {
  * The one way to make an error of our own (not Plaid's answer): a code the node, the editor and a
  * Catch node can branch on, and a message that says what is wrong.
  */
-export function errorOf(code: string, message: string, type = "SYNC_ERROR"): PlaidRequestError {
-  return new PlaidRequestError({ code, type, message, display_message: null, request_id: null, status: null });
+export function errorOf(code: string, message: string, type = "SYNC_ERROR"): CleanError {
+  return new CleanError({ code, type, message, display_message: null, request_id: null, status: null });
 }
 
 interface MaybeAxiosError {
@@ -45,15 +46,15 @@ function str(v: unknown): string | null {
 }
 
 /** Maps anything thrown by the plaid client (or our own code) to a clean, secret-free error. */
-export function toPlaidError(err: unknown): PlaidRequestError {
-  if (err instanceof PlaidRequestError) return err;
+export function toCleanError(err: unknown): CleanError {
+  if (err instanceof CleanError) return err;
   const e = (err ?? {}) as MaybeAxiosError;
   const response = e.response;
   if (response) {
     const data = (response.data ?? {}) as Record<string, unknown>;
     const status = typeof response.status === "number" ? response.status : null;
     if (typeof data.error_code === "string") {
-      return new PlaidRequestError({
+      return new CleanError({
         code: data.error_code,
         type: str(data.error_type) ?? "API_ERROR",
         message: str(data.error_message) ?? data.error_code,
@@ -62,7 +63,7 @@ export function toPlaidError(err: unknown): PlaidRequestError {
         status,
       });
     }
-    return new PlaidRequestError({
+    return new CleanError({
       code: status !== null && status >= 500 ? "INTERNAL_SERVER_ERROR" : "UNEXPECTED_RESPONSE",
       type: status !== null && status >= 500 ? "API_ERROR" : "INVALID_RESULT",
       message: `Plaid answered HTTP ${status ?? "?"} without an error body`,
@@ -74,7 +75,7 @@ export function toPlaidError(err: unknown): PlaidRequestError {
   if (e.isAxiosError || typeof e.code === "string") {
     // Network-level failure: keep axios' short code (ECONNREFUSED, ETIMEDOUT...), not its config.
     const netCode = typeof e.code === "string" ? e.code : "NETWORK_ERROR";
-    return new PlaidRequestError({
+    return new CleanError({
       code: "NETWORK_ERROR",
       type: "NETWORK_ERROR",
       message: `Could not reach Plaid (${netCode})`,
@@ -84,7 +85,7 @@ export function toPlaidError(err: unknown): PlaidRequestError {
     });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new PlaidRequestError({
+  return new CleanError({
     code: "INTERNAL_ERROR",
     type: "INTERNAL_ERROR",
     message,
@@ -113,12 +114,12 @@ export const NEEDS_LOGIN_CODES: ReadonlySet<string> = new Set([
   "USER_SETUP_REQUIRED",
 ]);
 
-export function needsLogin(e: Pick<PlaidSyncError, "code">): boolean {
+export function needsLogin(e: Pick<ErrorInfo, "code">): boolean {
   return NEEDS_LOGIN_CODES.has(e.code);
 }
 
 /** Errors worth retrying: rate limits, Plaid-side failures, and the network. */
-export function isRetryable(e: PlaidSyncError): boolean {
+export function isRetryable(e: ErrorInfo): boolean {
   if (e.type === "RATE_LIMIT_EXCEEDED" || e.status === 429) return true;
   if (e.type === "NETWORK_ERROR") return true;
   if (e.status !== null && e.status >= 500) return true;

@@ -1,10 +1,10 @@
 /**
  * Bounded retries with exponential backoff and jitter, for rate limits (429), Plaid-side
  * failures (5xx) and network errors. Everything that leaves here is a secret-free
- * PlaidRequestError (see errors.ts): the raw axios error, which carries the client secret in
+ * CleanError (see errors.ts): the raw axios error, which carries the client secret in
  * `config.headers`, is dropped as soon as it is caught.
  */
-import { isRetryable, PlaidRequestError, toPlaidError } from "./errors";
+import { errorOf, isRetryable, CleanError, toCleanError } from "./errors";
 
 export interface RetryOptions {
   /** Retries after the first attempt (so at most `retries + 1` calls). Default 5. */
@@ -20,9 +20,9 @@ export interface RetryOptions {
   /** Aborts the wait between attempts (and is checked before each attempt). */
   signal?: AbortSignal;
   /** Which errors to retry; default isRetryable from errors.ts. */
-  retryable?: (e: PlaidRequestError) => boolean;
+  retryable?: (e: CleanError) => boolean;
   /** Called before each wait: attempt is 1 for the first retry. */
-  onRetry?: (e: PlaidRequestError, attempt: number, delayMs: number) => void;
+  onRetry?: (e: CleanError, attempt: number, delayMs: number) => void;
 }
 
 export const DEFAULT_RETRY: Required<Pick<RetryOptions, "retries" | "baseDelayMs" | "maxDelayMs">> = {
@@ -31,18 +31,11 @@ export const DEFAULT_RETRY: Required<Pick<RetryOptions, "retries" | "baseDelayMs
   maxDelayMs: 30_000,
 };
 
-/** Thrown (as a PlaidRequestError with this code) when the caller aborted, e.g. the node closed. */
+/** Thrown (as a CleanError with this code) when the caller aborted, e.g. the node closed. */
 export const ABORTED_CODE = "SYNC_ABORTED";
 
-export function abortedError(): PlaidRequestError {
-  return new PlaidRequestError({
-    code: ABORTED_CODE,
-    type: "INTERNAL_ERROR",
-    message: "The sync was stopped (the node was closed or redeployed)",
-    display_message: null,
-    request_id: null,
-    status: null,
-  });
+export function abortedError(): CleanError {
+  return errorOf(ABORTED_CODE, "The sync was stopped (the node was closed or redeployed)", "INTERNAL_ERROR");
 }
 
 /**
@@ -72,7 +65,7 @@ export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Runs `fn` until it succeeds, a non-retryable error occurs, or the retries are used up. Rejects
- * with the clean PlaidRequestError of the last attempt (its message says how many attempts were
+ * with the clean CleanError of the last attempt (its message says how many attempts were
  * made when retries ran out).
  */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
@@ -81,20 +74,20 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
   const max = options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
-  const retryable = options.retryable ?? ((e: PlaidRequestError) => isRetryable(e.plaid));
+  const retryable = options.retryable ?? ((e: CleanError) => isRetryable(e.plaid));
   for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) throw abortedError();
-    let clean: PlaidRequestError;
+    let clean: CleanError;
     try {
       return await fn(attempt);
     } catch (err) {
       if (options.signal?.aborted) throw abortedError();
-      clean = toPlaidError(err);
+      clean = toCleanError(err);
     }
     if (!retryable(clean)) throw clean;
     if (attempt >= retries) {
       if (retries === 0) throw clean;
-      throw new PlaidRequestError({ ...clean.plaid, message: `${clean.plaid.message} (gave up after ${attempt + 1} attempts)` });
+      throw new CleanError({ ...clean.plaid, message: `${clean.plaid.message} (gave up after ${attempt + 1} attempts)` });
     }
     const delay = backoffDelay(attempt + 1, random, base, max);
     options.onRetry?.(clean, attempt + 1, delay);

@@ -2,9 +2,9 @@
  * Turns a clean Plaid error into the message a Node-RED user sees: what happened, and what to
  * do about it. Never includes request data (and so never a secret).
  */
-import { needsLogin, type PlaidSyncError } from "../plaid/errors";
+import { needsLogin, type ErrorInfo } from "../plaid/errors";
 
-export function advice(e: PlaidSyncError): string {
+export function advice(e: ErrorInfo): string {
   if (needsLogin(e)) {
     return "The bank needs you to log in again: open the plaid-link node and click \"Log in again\" (or open msg.error.relinkUrl), then trigger a sync.";
   }
@@ -39,7 +39,7 @@ export function advice(e: PlaidSyncError): string {
   return "Nothing was saved; see the Plaid error code in msg.error.code.";
 }
 
-export function describe(e: PlaidSyncError): string {
+export function describe(e: ErrorInfo): string {
   const base = e.message.replace(/[.\s]+$/, "");
   return `${base} [${e.code}]. ${advice(e)}`;
 }
@@ -48,7 +48,7 @@ export function describe(e: PlaidSyncError): string {
  * The node's status text for a failed sync, as a catalog key under `status.` (status in words,
  * never a raw code: the code is in msg.error for those who want it).
  */
-export function statusKeyFor(e: PlaidSyncError): string {
+export function statusKeyFor(e: ErrorInfo): string {
   if (needsLogin(e)) return "needsLogin";
   switch (e.code) {
     case "NOT_LINKED":

@@ -15,7 +15,7 @@ import * as crypto from "crypto";
 import type { PlaidApi } from "plaid";
 import type { TransactionIndex } from "../influx/identity";
 import { isValidTimezone } from "../influx/time";
-import { errorOf, PlaidRequestError, toPlaidError } from "../plaid/errors";
+import { errorOf, CleanError, toCleanError } from "../plaid/errors";
 import { abortedError, type RetryOptions } from "../plaid/retry";
 import { CommittedState } from "./committed-state";
 import { Confirmations } from "./confirmations";
@@ -65,11 +65,6 @@ export function settingsKey(s: EngineSettings): string {
  */
 export function removedCutoff(index: TransactionIndex, now: Date): number {
   return Math.min(now.getTime(), index.newestTs) - REMOVED_RETENTION_MS;
-}
-
-/** An error of the sync itself (not Plaid's): NOT_LINKED, STATE_SAVE_FAILED, ... */
-export function engineError(code: string, message: string): PlaidRequestError {
-  return errorOf(code, message);
 }
 
 export class SyncEngine {
@@ -146,7 +141,7 @@ export class SyncEngine {
       if (job.reset) await this.committed.reset();
       return job.sync ? await this.runSync(job.resync ? "resync" : "sync") : null;
     } catch (err) {
-      throw toPlaidError(err);
+      throw toCleanError(err);
     }
   }
 
@@ -155,7 +150,7 @@ export class SyncEngine {
     const signal = this.abort.signal;
     const item = o.getItem();
     const token = o.getAccessToken();
-    if (!token) throw engineError("NOT_LINKED", "This plaid-link node has no linked account yet");
+    if (!token) throw errorOf("NOT_LINKED", "This plaid-link node has no linked account yet");
     const client = await o.getClient();
     const key = settingsKey(o.settings);
     const { state, fullReason, forceResync } = await this.committed.load(item, key);
@@ -238,7 +233,7 @@ export class SyncEngine {
         try {
           await commit();
         } catch (err) {
-          throw engineError("STATE_SAVE_FAILED", `Could not save the sync state (${(err as Error).message})`);
+          throw errorOf("STATE_SAVE_FAILED", `Could not save the sync state (${(err as Error).message})`);
         }
         o.hooks.onSent?.(summary);
         o.hooks.onCommitted?.(summary);
@@ -248,7 +243,7 @@ export class SyncEngine {
       // Nothing committed: the in-memory index may be ahead of the file, so reload next time.
       this.committed.forget();
       this.confirmations.discard(syncId);
-      throw err instanceof PlaidRequestError ? err : toPlaidError(err);
+      throw err instanceof CleanError ? err : toCleanError(err);
     }
   }
 }

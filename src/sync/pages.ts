@@ -12,7 +12,7 @@
  *   index makes replayed changes non-events).
  */
 import type { PlaidApi, TransactionsSyncResponse } from "plaid";
-import { errorOf, toPlaidError, type PlaidRequestError } from "../plaid/errors";
+import { errorOf, toCleanError, type CleanError } from "../plaid/errors";
 import { abortedError, backoffDelay, defaultSleep, withRetry, type RetryOptions } from "../plaid/retry";
 
 export const PAGE_SIZE = 500;
@@ -28,7 +28,7 @@ export interface SyncPagesOptions {
   retry?: RetryOptions;
   /** Restarts after a mutation during pagination before giving up. Default 5. */
   maxRestarts?: number;
-  onRetry?(error: PlaidRequestError, attempt: number, delayMs: number): void;
+  onRetry?(error: CleanError, attempt: number, delayMs: number): void;
   log?(message: string): void;
 }
 
@@ -71,7 +71,7 @@ export class SyncPages implements AsyncIterable<TransactionsSyncResponse> {
           if (!page.next_cursor) throw errorOf("UNEXPECTED_RESPONSE", "Plaid said has_more without a next_cursor");
         }
       } catch (err) {
-        const clean = toPlaidError(err);
+        const clean = toCleanError(err);
         if (clean.plaid.code !== MUTATION_CODE || this.restarts >= (this.o.maxRestarts ?? 5) || signal.aborted) throw clean;
         this.restarts++;
         this.o.log?.(`Plaid's data changed during the sync; restarting from the first page (restart ${this.restarts}).`);

@@ -2,7 +2,7 @@
  * The sync engine's vocabulary: its settings, what it is told about the Item, what it hands out
  * (points messages, transaction events, the summary) and the hooks the node uses for its status.
  */
-import type { PlaidRequestError } from "../plaid/errors";
+import type { CleanError } from "../plaid/errors";
 import type { LinkedAccount } from "../plaid/types";
 import type { InfluxPoint } from "../influx/points";
 import type { ChangeKind } from "./apply";
@@ -88,7 +88,7 @@ export interface EngineHooks {
   warn(message: string): void;
   log?(message: string): void;
   onStart?(mode: SyncMode): void;
-  onRetry?(error: PlaidRequestError, attempt: number, delayMs: number): void;
+  onRetry?(error: CleanError, attempt: number, delayMs: number): void;
   /** All parts sent (send mode: state saved too; confirm mode: waiting for confirmations). */
   onSent?(summary: SyncSummary): void;
   /** State saved: right after sending in send mode, after the last confirmation in confirm mode. */

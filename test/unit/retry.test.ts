@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { PlaidRequestError } from "../../src/plaid/errors";
+import { CleanError } from "../../src/plaid/errors";
 import { backoffDelay, withRetry } from "../../src/plaid/retry";
 
 function axiosLike(status: number, data: Record<string, unknown>): Error {
@@ -46,7 +46,7 @@ describe("retry: withRetry", () => {
         { retries: 3, sleep: async (ms) => void sleeps.push(ms), random: () => 0 },
       ),
       (err: unknown) => {
-        assert.ok(err instanceof PlaidRequestError);
+        assert.ok(err instanceof CleanError);
         assert.strictEqual(err.plaid.code, "TRANSACTIONS_SYNC_LIMIT");
         assert.strictEqual(err.plaid.type, "RATE_LIMIT_EXCEEDED");
         assert.match(err.message, /gave up after 4 attempts/);
@@ -66,7 +66,7 @@ describe("retry: withRetry", () => {
         calls++;
         throw loginRequired();
       }, { sleep: async () => undefined }),
-      (err: PlaidRequestError) => err.plaid.code === "ITEM_LOGIN_REQUIRED",
+      (err: CleanError) => err.plaid.code === "ITEM_LOGIN_REQUIRED",
     );
     assert.strictEqual(calls, 1);
   });
@@ -82,7 +82,7 @@ describe("retry: withRetry", () => {
         },
         { signal: ac.signal, sleep: async () => ac.abort() },
       ),
-      (err: PlaidRequestError) => err.plaid.code === "SYNC_ABORTED",
+      (err: CleanError) => err.plaid.code === "SYNC_ABORTED",
     );
     assert.strictEqual(calls, 1);
   });

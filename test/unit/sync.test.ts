@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import type { PlaidApi } from "plaid";
 import { createPlaidClient } from "../../src/plaid/client";
-import { PlaidRequestError } from "../../src/plaid/errors";
+import { CleanError } from "../../src/plaid/errors";
 import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
 import { addFault, clearFaults, countSyncCalls, linkSandboxItem, plaidTruth } from "../support/simulator";
 import { SyncEngine, type EngineSettings, type PointsMessage, type SyncEngineOptions, type TransactionEvent } from "../../src/sync/engine";
@@ -233,7 +233,7 @@ describe("sync engine (against the simulator)", function () {
     const eventsBefore = h.events.length;
     await addFault(sim, { path: "/transactions/sync", status: 503, after: 1 });
     await assert.rejects(h.engine.trigger(), (err: unknown) => {
-      assert.ok(err instanceof PlaidRequestError);
+      assert.ok(err instanceof CleanError);
       assert.strictEqual(err.plaid.status, 503);
       assert.match(err.message, /gave up after 4 attempts/);
       return true;
@@ -266,10 +266,10 @@ describe("sync engine (against the simulator)", function () {
     const run = h1.engine.trigger();
     while (h1.calls.sync < 2) await new Promise((r) => setTimeout(r, 5));
     await h1.engine.close();
-    await assert.rejects(run, (e: PlaidRequestError) => e.plaid.code === "SYNC_ABORTED");
+    await assert.rejects(run, (e: CleanError) => e.plaid.code === "SYNC_ABORTED");
     assert.ok(h1.events.length > 0, "page 1 was emitted before the restart");
     assert.ok(!fs.existsSync(h1.engine.store.file), "no state saved mid-pagination");
-    await assert.rejects(h1.engine.trigger(), (e: PlaidRequestError) => e.plaid.code === "SYNC_ABORTED");
+    await assert.rejects(h1.engine.trigger(), (e: CleanError) => e.plaid.code === "SYNC_ABORTED");
 
     const h2 = harness();
     await h2.engine.trigger();
@@ -405,7 +405,7 @@ describe("sync engine (against the simulator)", function () {
     const stateBefore = fs.readFileSync(h.engine.store.file, "utf8");
     await client.sandboxItemResetLogin({ access_token: accessToken });
     await assert.rejects(h.engine.trigger(), (err: unknown) => {
-      assert.ok(err instanceof PlaidRequestError);
+      assert.ok(err instanceof CleanError);
       assert.strictEqual(err.plaid.code, "ITEM_LOGIN_REQUIRED");
       assert.ok(!JSON.stringify(err.plaid).includes(SIM_SECRET));
       return true;

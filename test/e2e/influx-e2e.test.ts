@@ -14,9 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { startInfluxd, type Influxd } from "../support/influxd";
 import { REPO_ROOT, snapshotPackage, startNodeRed, startSink, type FlowNode, type MessageSink, type NodeRed } from "../support/nodered";
-import { freePort } from "../support/ports";
-import { startSimulator } from "../../src/simulator";
-import { addFault, type FaultBody, type Simulator } from "../support/simulator";
+import { addFault, startTestSimulator, type FaultBody, type Simulator } from "../support/simulator";
 import { allTransactions, linkThroughAdmin, simCall } from "../support/sync-flow";
 
 const DAYS = 30;
@@ -112,7 +110,7 @@ describe("end to end: Node-RED → InfluxDB 1.x over 30 simulated days", functio
   before(async function () {
     assertBuilt();
     pkg = snapshotPackage();
-    sim = await startSimulator({ host: "127.0.0.1", port: await freePort(), clientId: CLIENT_ID, secret: SECRET });
+    sim = await startTestSimulator({ clientId: CLIENT_ID, secret: SECRET });
     influx = await startInfluxd();
     await influx.createDatabase(DB);
     sink = await startSink();

@@ -19,7 +19,7 @@ import * as assert from "assert";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { startSimulator, type Simulator } from "../../src/simulator";
+import { startTestSimulator, type Simulator } from "../support/simulator";
 import { createPlaidClient } from "../../src/plaid/client";
 import { chromiumAvailable, launchBrowser, screenshot } from "../support/browser";
 import { startCountingProxy, type CountingProxy } from "../support/counting-proxy";
@@ -147,7 +147,7 @@ describeBrowser("Hosted Link from the editor, in Chromium, against a real node-r
   }
 
   before(async () => {
-    sim = await startSimulator({ port: 0, clientId: CLIENT_ID, secret: SECRET, log: () => undefined });
+    sim = await startTestSimulator({ clientId: CLIENT_ID, secret: SECRET });
     proxy = await startCountingProxy(sim.url);
     influx = await startInfluxd();
     await influx.createDatabase(DB);

@@ -22,7 +22,7 @@ import {
   type Evidence,
 } from "../support/editor";
 import { waitFor } from "../support/ports";
-import { startSimulator, type Simulator } from "../../src/simulator";
+import { startTestSimulator, type Simulator } from "../support/simulator";
 import { createPlaidClient } from "../../src/plaid/client";
 
 const CRED_SECRET = "e2e-credential-secret-7f3c";
@@ -164,7 +164,7 @@ describeBrowser("link: from the editor, in Chromium, against a real node-red", f
   });
 
   it("custom + 'Log in again' after reset_login; secret and token appear nowhere", async () => {
-    const sim = await startSimulator({ port: 0, clientId: DISTINCT_CLIENT_ID, secret: DISTINCT_SECRET });
+    const sim = await startTestSimulator({ clientId: DISTINCT_CLIENT_ID, secret: DISTINCT_SECRET });
     const flows: FlowNode[] = [
       { id: "tab1", type: "tab", label: "Flow 1" },
       { id: "cfg1", type: "plaid-config", name: "Local simulator", environment: "custom", basePath: sim.url, clientName: "Node-RED", countryCodes: "US", language: "en", redirectUri: "", daysRequested: 730, publicUrl: "", linkMode: "embedded" },
@@ -234,7 +234,7 @@ describeBrowser("link: from the editor, in Chromium, against a real node-red", f
 describeBrowser("link: the embedded Link page leaves nothing behind", function () {
   this.timeout(120000);
   it("after an exit from Link, the page's localStorage entry (session and link_token for the OAuth return) is gone", async () => {
-    const sim = await startSimulator({ port: 0, clientId: DISTINCT_CLIENT_ID, secret: DISTINCT_SECRET });
+    const sim = await startTestSimulator({ clientId: DISTINCT_CLIENT_ID, secret: DISTINCT_SECRET });
     const red = await startNodeRed({ adminAuth: true, credentialSecret: CRED_SECRET });
     const browser = await launchBrowser();
     try {
@@ -332,7 +332,7 @@ describe("link: admin routes of a real node-red with adminAuth", function () {
     { id: "lnk2", type: "plaid-link", config: "cfg1", itemId: "", institutionId: "", institutionName: "", accounts: [] },
   ];
   before(async () => {
-    sim = await startSimulator({ port: 0, clientId: DISTINCT_CLIENT_ID, secret: DISTINCT_SECRET });
+    sim = await startTestSimulator({ clientId: DISTINCT_CLIENT_ID, secret: DISTINCT_SECRET });
     red = await startNodeRed({ adminAuth: true, credentialSecret: CRED_SECRET });
     await red.deploy(flows(), { cfg1: { clientId: DISTINCT_CLIENT_ID, secret: DISTINCT_SECRET } });
   });

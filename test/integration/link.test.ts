@@ -13,7 +13,7 @@ import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import type { Simulator } from "../../src/simulator";
-import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
+import { SIM_CLIENT_ID, SIM_SECRET, startTestSimulator } from "../support/simulator";
 import { createPlaidClient } from "../../src/plaid/client";
 import { stopDemoSimulator } from "../../src/link/demo";
 import { nodeRedTestHelper, plaidNodeModules } from "../support/red";
@@ -104,7 +104,7 @@ describe("link: admin routes in the Node-RED runtime", function () {
   let userDir: string;
 
   before(async () => {
-    sim = await startSimulator({ port: 0 });
+    sim = await startTestSimulator();
   });
   after(async () => {
     await sim.close();
@@ -376,7 +376,7 @@ describe("link: admin routes in the Node-RED runtime", function () {
     let otherProxy: CountingProxy;
     before(async () => {
       // Another Plaid-compatible server, as a second config (or an attacker's) would name it.
-      other = await startSimulator({ port: 0, clientId: "other_client", secret: "other_secret" });
+      other = await startTestSimulator({ clientId: "other_client", secret: "other_secret" });
       otherProxy = await startCountingProxy(other.url);
     });
     after(async () => {

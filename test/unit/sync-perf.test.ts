@@ -11,12 +11,11 @@ import * as os from "os";
 import * as path from "path";
 import type { PlaidApi } from "plaid";
 import { createPlaidClient } from "../../src/plaid/client";
-import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
 import { SyncEngine, type SyncEngineOptions } from "../../src/sync/engine";
 import { StateStore } from "../../src/sync/state-store";
-import { addFault, clearFaults, countSyncCalls, linkSandboxItem } from "../support/simulator";
+import { addFault, clearFaults, countSyncCalls, linkSandboxItem, SIM_CLIENT_ID, SIM_SECRET, startTestSimulator, type Simulator } from "../support/simulator";
 
-type Sim = Awaited<ReturnType<typeof startSimulator>>;
+type Sim = Simulator;
 
 describe("sync engine: cost rules (prefetch, idle syncs)", function () {
   this.timeout(60_000);
@@ -28,7 +27,7 @@ describe("sync engine: cost rules (prefetch, idle syncs)", function () {
   const engines: SyncEngine[] = [];
 
   before(async () => {
-    sim = await startSimulator({ port: 0, log: () => undefined });
+    sim = await startTestSimulator();
     client = createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET });
   });
   after(async () => {

@@ -7,17 +7,17 @@
  * The engine now journals the identities such a sync wrote and tombstones the ones the replay
  * does not write again (announcing the removal once if the addition was announced).
  */
+import { SIM_CLIENT_ID, SIM_SECRET, startTestSimulator, type Simulator } from "../support/simulator";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { PlaidApi } from "plaid";
 import { createPlaidClient } from "../../src/plaid/client";
-import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
 import { SyncEngine, type PointsMessage, type TransactionEvent } from "../../src/sync/engine";
 import type { InfluxPoint } from "../../src/influx/points";
 
-type Sim = Awaited<ReturnType<typeof startSimulator>>;
+type Sim = Simulator;
 
 /** Last write per identity wins, fields merged (what InfluxDB does). */
 function model(): { write(ps: readonly InfluxPoint[]): void; live(): InfluxPoint[] } {
@@ -41,7 +41,7 @@ describe("sync engine: points of a sync that never committed", function () {
   let dir: string;
 
   before(async () => {
-    sim = await startSimulator({ port: 0, log: () => undefined });
+    sim = await startTestSimulator();
     client = createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET });
   });
   after(async () => {

@@ -10,12 +10,11 @@ import * as path from "path";
 import type { PlaidApi } from "plaid";
 import { createPlaidClient } from "../../src/plaid/client";
 import { CleanError } from "../../src/plaid/errors";
-import { SIM_CLIENT_ID, SIM_SECRET, startSimulator } from "../../src/simulator";
-import { addFault, clearFaults, countSyncCalls, linkSandboxItem, plaidTruth } from "../support/simulator";
+import { addFault, clearFaults, countSyncCalls, linkSandboxItem, plaidTruth, SIM_CLIENT_ID, SIM_SECRET, startTestSimulator, type Simulator } from "../support/simulator";
 import { SyncEngine, type EngineSettings, type PointsMessage, type SyncEngineOptions, type TransactionEvent } from "../../src/sync/engine";
 import { InfluxModel } from "../support/influx-model";
 
-type Sim = Awaited<ReturnType<typeof startSimulator>>;
+type Sim = Simulator;
 
 function assertSumsEqual(db: InfluxModel, truth: Map<string, number>, label: string): void {
   const got = db.sums();
@@ -54,7 +53,7 @@ describe("sync engine (against the simulator)", function () {
   const engines: SyncEngine[] = [];
 
   before(async () => {
-    sim = await startSimulator({ port: 0 });
+    sim = await startTestSimulator();
     client = createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET });
   });
   after(async () => {

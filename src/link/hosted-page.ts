@@ -5,16 +5,12 @@
  * Node-RED (`<session>/status`; the session id is the credential) — no callback from Plaid's page
  * or from the browser is needed, the server polls Plaid.
  */
-import { escapeHtml, fill, FILL_JS, newNonce, scriptJson, securityHeaders, shell, type PageStrings, type RenderedPage } from "./html";
+import { escapeHtml, fill, FILL_JS, newNonce, scriptJson, securityHeaders, shell, type LinkPageBase, type RenderedPage } from "./html";
 import { qrSvg } from "./qr";
-import type { LinkMode } from "./sessions";
 
-export interface HostedPageInput {
-  session: string;
-  mode: LinkMode;
+export interface HostedPageInput extends LinkPageBase {
+  /** Plaid's hosted_link_url, as a browser reaches it. */
   hostedUrl: string;
-  institutionName: string;
-  strings: PageStrings;
 }
 
 /** Browser code of the hosted Link page (ES2017, no dependencies). */

@@ -7,6 +7,15 @@ import { randomBytes } from "crypto";
 
 export type PageStrings = Record<string, string>;
 
+/** What every Link page is rendered from. */
+export interface LinkPageBase {
+  session: string;
+  mode: "add" | "update";
+  /** The bank, for "log in again" (update mode); "" when unknown. */
+  institutionName: string;
+  strings: PageStrings;
+}
+
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 }

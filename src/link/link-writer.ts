@@ -39,14 +39,8 @@ export interface LinkWriterDeps {
   publish(topic: string, data: unknown): void;
 }
 
-export interface StoredLink {
-  accessToken: string;
-  itemId: string;
-  institutionId: string;
-  institutionName: string;
-  accounts: LinkedAccount[];
-  configId: string;
-}
+/** What is stored of a finished link (the pending store adds when). */
+export type StoredLink = Omit<PendingLink, "savedAt">;
 
 export class LinkWriter {
   constructor(private readonly deps: LinkWriterDeps) {}

@@ -6,9 +6,8 @@
  * All URLs in the page are relative to it (`<admin>/plaid-sync/link/<session>`) so that it keeps
  * working behind a reverse proxy that serves Node-RED under a path prefix (Home Assistant ingress).
  */
-import { escapeHtml, fill, FILL_JS, newNonce, scriptJson, securityHeaders, shell, type PageStrings, type RenderedPage } from "./html";
+import { escapeHtml, fill, FILL_JS, newNonce, scriptJson, securityHeaders, shell, type LinkPageBase, type PageStrings, type RenderedPage } from "./html";
 import { originOf } from "./origin";
-import type { LinkMode } from "./sessions";
 
 /** localStorage key holding {session, link_token} across the OAuth redirect. */
 export const OAUTH_STORAGE_KEY = "plaid-sync.link";
@@ -16,13 +15,9 @@ export const OAUTH_STORAGE_KEY = "plaid-sync.link";
 export type { PageStrings, RenderedPage };
 export { escapeHtml, scriptJson };
 
-export interface LinkPageInput {
-  session: string;
-  mode: LinkMode;
+export interface LinkPageInput extends LinkPageBase {
   /** Absolute (CDN, custom) or relative to the page (demo). */
   scriptUrl: string;
-  institutionName: string;
-  strings: PageStrings;
 }
 
 /** Browser code of the Link page (ES2017, no dependencies). */

@@ -127,6 +127,22 @@ function requestOrigin(req: Request): string | undefined {
   return undefined;
 }
 
+/**
+ * A JSON route: what `handle` returns is the answer (never cached: it may name a session); a
+ * LinkError becomes its status and message, anything else a plain 500.
+ */
+function jsonRoute(deps: RouteDeps, handle: (req: Request) => unknown, status = 200): RequestHandler {
+  return async (req: Request, res: Response) => {
+    try {
+      const out = await handle(req);
+      noStore(res);
+      res.status(status).json(out);
+    } catch (err) {
+      fail(res, err, deps);
+    }
+  };
+}
+
 export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
   const { service } = deps;
   const strings = () => pageStrings(deps.t);
@@ -135,31 +151,31 @@ export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
     return renderErrorPage(S.sessionInvalidTitle, S.sessionInvalid, S.sessionInvalidHint);
   };
 
-  app.post("/plaid-sync/link-sessions", deps.needsPermission("plaid-sync.write"), sameOrigin(deps), async (req: Request, res: Response) => {
-    try {
-      const b = (req.body ?? {}) as Record<string, unknown>;
-      const out = await service.createSession({ link: b.link, config: b.config, mode: b.mode ?? "add", editorOrigin: requestOrigin(req) });
-      // The best guess of the editor's public address (re-login links of embedded mode): only a
-      // browser's own Origin — verified against this request by sameOrigin — on a call that
-      // worked, never the Host header a caller can set at will.
-      const origin = browserOrigin(req);
-      if (origin) deps.sawEditorOrigin?.(origin);
-      noStore(res);
-      res.status(201).json(out);
-    } catch (err) {
-      fail(res, err, deps);
-    }
-  });
+  app.post(
+    "/plaid-sync/link-sessions",
+    deps.needsPermission("plaid-sync.write"),
+    sameOrigin(deps),
+    jsonRoute(
+      deps,
+      async (req) => {
+        const b = (req.body ?? {}) as Record<string, unknown>;
+        const out = await service.createSession({ link: b.link, config: b.config, mode: b.mode ?? "add", editorOrigin: requestOrigin(req) });
+        // The best guess of the editor's public address (re-login links of embedded mode): only a
+        // browser's own Origin — verified against this request by sameOrigin — on a call that
+        // worked, never the Host header a caller can set at will.
+        const origin = browserOrigin(req);
+        if (origin) deps.sawEditorOrigin?.(origin);
+        return out;
+      },
+      201,
+    ),
+  );
 
-  app.get("/plaid-sync/link-sessions/:session", deps.needsPermission("plaid-sync.read"), (req: Request, res: Response) => {
-    try {
-      const out = service.sessionStatus(req.params.session, typeof req.query.link === "string" ? req.query.link : undefined);
-      noStore(res);
-      res.json(out);
-    } catch (err) {
-      fail(res, err, deps);
-    }
-  });
+  app.get(
+    "/plaid-sync/link-sessions/:session",
+    deps.needsPermission("plaid-sync.read"),
+    jsonRoute(deps, (req) => service.sessionStatus(req.params.session, typeof req.query.link === "string" ? req.query.link : undefined)),
+  );
 
   app.get("/plaid-sync/link/:session", (req: Request, res: Response) => {
     const info = service.pageInfo(req.params.session);
@@ -177,60 +193,17 @@ export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
     );
   });
 
-  app.get("/plaid-sync/link/:session/status", (req: Request, res: Response) => {
-    try {
-      const out = service.sessionStatus(req.params.session);
-      noStore(res);
-      res.json(out);
-    } catch (err) {
-      fail(res, err, deps);
-    }
-  });
-
-  app.get("/plaid-sync/link/:session/token", async (req: Request, res: Response) => {
-    try {
-      const out = await service.token(req.params.session);
-      noStore(res);
-      res.json(out);
-    } catch (err) {
-      fail(res, err, deps);
-    }
-  });
-
-  app.post("/plaid-sync/link/:session/complete", sameOrigin(deps), async (req: Request, res: Response) => {
-    try {
-      const ev = await service.complete(req.params.session, req.body);
-      noStore(res);
-      res.json(ev);
-    } catch (err) {
-      fail(res, err, deps);
-    }
-  });
+  app.get("/plaid-sync/link/:session/status", jsonRoute(deps, (req) => service.sessionStatus(req.params.session)));
+  app.get("/plaid-sync/link/:session/token", jsonRoute(deps, (req) => service.token(req.params.session)));
+  app.post("/plaid-sync/link/:session/complete", sameOrigin(deps), jsonRoute(deps, (req) => service.complete(req.params.session, req.body)));
 
   app.get("/plaid-sync/oauth", (_req: Request, res: Response) => {
     send(res, renderOAuthPage(strings()));
   });
 
-  app.post("/plaid-sync/links/:id/remove", deps.needsPermission("plaid-sync.write"), sameOrigin(deps), async (req: Request, res: Response) => {
-    try {
-      // A body's `config` is not used: a link acts with its own (service.resolveLink).
-      const out = await service.remove(req.params.id);
-      noStore(res);
-      res.json(out);
-    } catch (err) {
-      fail(res, err, deps);
-    }
-  });
-
-  app.get("/plaid-sync/links/:id/health", deps.needsPermission("plaid-sync.read"), async (req: Request, res: Response) => {
-    try {
-      const out = await service.health(req.params.id);
-      noStore(res);
-      res.json(out);
-    } catch (err) {
-      fail(res, err, deps);
-    }
-  });
+  // A body's `config` is not used: a link acts with its own (service.resolveLink).
+  app.post("/plaid-sync/links/:id/remove", deps.needsPermission("plaid-sync.write"), sameOrigin(deps), jsonRoute(deps, (req) => service.remove(req.params.id)));
+  app.get("/plaid-sync/links/:id/health", deps.needsPermission("plaid-sync.read"), jsonRoute(deps, (req) => service.health(req.params.id)));
 
   app.all("/plaid-sync/demo/*", (req: Request, res: Response) => {
     void deps.demoProxy(req, res);

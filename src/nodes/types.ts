@@ -3,33 +3,18 @@
  * shapes, not on how plaid-config and plaid-link implement them.
  */
 import type { Node } from "node-red";
-import type { PlaidApi } from "plaid";
+import type { ConfigLike } from "../link/service";
 import type { PlaidEnvironmentName } from "../plaid/client";
-
 import type { LinkedAccount } from "../plaid/types";
-import type { LinkModeSetting } from "../link/service";
 
 export type { LinkedAccount };
 
-export interface PlaidConfigNode extends Node {
+/**
+ * A deployed plaid-config: what the linking logic needs of it (ConfigLike: the link-token
+ * settings, the client, problem(), the editor's URL), as a Node-RED node.
+ */
+export interface PlaidConfigNode extends Node, ConfigLike {
   environment: PlaidEnvironmentName;
-  clientName: string;
-  countryCodes: string[];
-  language: string;
-  redirectUri: string;
-  daysRequested: number;
-  /** Hosted Link (Plaid's own page, the default) or the embedded Link page of the admin routes. */
-  linkMode: LinkModeSetting;
-  /** How long a re-login URL (msg.error.cause.relinkUrl) stays valid. */
-  relinkLifetimeSeconds: number;
-  /** Plaid's hosted_link_url as a browser reaches it (demo: through the admin routes' proxy). */
-  browserHostedUrl(url: string, base?: string): string;
-  /** The official client for this environment. In `demo` this starts the in-process simulator on first use. */
-  getClient(): Promise<PlaidApi>;
-  /** Why the config cannot be used (e.g. keys missing), or null when it can. Names what is wrong. */
-  problem(): string | null;
-  /** The editor URL as the user's browser sees it (publicUrl, or a guess from settings), no trailing slash. */
-  publicBaseUrl(): string;
 }
 
 export interface PlaidLinkNode extends Node {

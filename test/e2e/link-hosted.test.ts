@@ -23,18 +23,7 @@ import { startTestSimulator, type Simulator } from "../support/simulator";
 import { createPlaidClient } from "../../src/plaid/client";
 import { chromiumAvailable, launchBrowser, screenshot } from "../support/browser";
 import { startCountingProxy, type CountingProxy } from "../support/counting-proxy";
-import {
-  assertNoLeak,
-  clickAndCatchPopup,
-  closeDialogs,
-  deployFromEditor,
-  disposeSnapshot,
-  openEditor,
-  openLinkDialog,
-  startEditorNodeRed,
-  watch,
-  type Evidence,
-} from "../support/editor";
+import * as editor from "../support/editor";
 import { startInfluxd, type Influxd } from "../support/influxd";
 import { startSink, type FlowNode, type MessageSink, type NodeRed } from "../support/nodered";
 import { waitFor } from "../support/ports";
@@ -45,7 +34,7 @@ const CLIENT_ID = "cid_e2e_hosted_777777777";
 const SECRET = "sec_e2e_hosted_DO_NOT_LEAK_3f9e1d";
 const DB = "plaid_hosted";
 
-after(disposeSnapshot);
+after(editor.disposeSnapshot);
 
 const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 
@@ -108,7 +97,7 @@ describeBrowser("Hosted Link from the editor, in Chromium, against a real node-r
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const ev: Evidence = { responses: [], frames: [] };
+  const ev: editor.Evidence = { responses: [], frames: [] };
   /** Every request the pages of the editor's browser context made, with the page that made it. */
   const requests: Array<{ url: string; method: string; page: Page | null }> = [];
   const ids = syncFlowIds("hl");
@@ -152,16 +141,16 @@ describeBrowser("Hosted Link from the editor, in Chromium, against a real node-r
     influx = await startInfluxd();
     await influx.createDatabase(DB);
     sink = await startSink();
-    red = await startEditorNodeRed({ adminAuth: true, credentialSecret: CRED_SECRET });
+    red = await editor.startEditorNodeRed({ adminAuth: true, credentialSecret: CRED_SECRET });
     await red.deploy(flows(), { [ids.cfg]: { clientId: CLIENT_ID, secret: SECRET } });
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     context.on("page", (p) => {
-      watch(p, ev);
+      editor.watch(p, ev);
       p.on("request", (r) => requests.push({ url: r.url(), method: r.method(), page: p }));
     });
     page = await context.newPage();
-    await openEditor(page, red);
+    await editor.openEditor(page, red);
   });
   after(async () => {
     await browser?.close();
@@ -175,8 +164,8 @@ describeBrowser("Hosted Link from the editor, in Chromium, against a real node-r
   it("links through Plaid's page: credentials only on Plaid's origin, no browser callback; the dialog fills in; Deploy; a sync writes points", async () => {
     const plaidOrigin = new URL(sim.url).origin;
     const before = new Map(proxy.counts);
-    await openLinkDialog(page, false, ids.tx);
-    const linkPage = await clickAndCatchPopup(page, "#node-config-plaid-link-add");
+    await editor.openLinkDialog(page, false, ids.tx);
+    const linkPage = await editor.clickAndCatchPopup(page, "#node-config-plaid-link-add");
     await page.waitForFunction(() => /Finish in the Plaid window/.test(document.querySelector("#node-config-plaid-link-message")?.textContent ?? ""));
     // The Link page: Node-RED's origin, no Plaid script, the hand-over and a QR code of Plaid's URL.
     assert.strictEqual(new URL(linkPage.url()).origin, red.url);
@@ -203,8 +192,8 @@ describeBrowser("Hosted Link from the editor, in Chromium, against a real node-r
     assert.ok(!toNodeRed.some((r) => r.method === "POST" && /\/plaid-sync\/link\/[^/]+\/complete/.test(r.url)), "no completion callback from the browser");
     assert.ok(!requests.some((r) => r.page === plaidTab && r.url.startsWith(red.url)), "Plaid's page never talks to Node-RED");
 
-    await closeDialogs(page);
-    await deployFromEditor(page, red, () => !!red.readCredentials()[ids.link]?.accessToken);
+    await editor.closeDialogs(page);
+    await editor.deployFromEditor(page, red, () => !!red.readCredentials()[ids.link]?.accessToken);
     const calls = callsSince(proxy, before);
     console.log(`      Plaid calls for one Hosted Link (add): ${JSON.stringify(calls)}`);
     assert.strictEqual(calls["/link/token/create"], 1);
@@ -223,8 +212,8 @@ describeBrowser("Hosted Link from the editor, in Chromium, against a real node-r
 
   it("an OAuth bank: its page and the redirect stay inside Plaid's flow; linked with no callback", async () => {
     const plaidOrigin = new URL(sim.url).origin;
-    await openLinkDialog(page, false, oauthIds.tx);
-    const linkPage = await clickAndCatchPopup(page, "#node-config-plaid-link-add");
+    await editor.openLinkDialog(page, false, oauthIds.tx);
+    const linkPage = await editor.clickAndCatchPopup(page, "#node-config-plaid-link-add");
     await linkPage.waitForSelector("#plaid-sync-hosted-open");
     const [plaidTab] = await Promise.all([context.waitForEvent("page"), linkPage.click("#plaid-sync-hosted-open")]);
     const navigations: string[] = [];
@@ -235,8 +224,8 @@ describeBrowser("Hosted Link from the editor, in Chromium, against a real node-r
     assert.ok(navigations.length >= 2 && navigations.every((u) => new URL(u).origin === plaidOrigin), navigations.join("\n"));
     await linkPage.waitForSelector("body[data-status='linked']", { timeout: 30_000 });
     await page.waitForFunction(() => /Platypus OAuth Bank/.test(document.querySelector("#node-config-plaid-link-institution")?.textContent ?? ""));
-    await closeDialogs(page);
-    await deployFromEditor(page, red, () => !!red.readCredentials()[oauthIds.link]?.accessToken);
+    await editor.closeDialogs(page);
+    await editor.deployFromEditor(page, red, () => !!red.readCredentials()[oauthIds.link]?.accessToken);
     assert.strictEqual(await inject(oauthIds.inject), "ok");
   });
 
@@ -306,7 +295,7 @@ describeBrowser("Hosted Link from the editor, in Chromium, against a real node-r
     await red.restart("SIGKILL");
     health = await red.request<{ linked: boolean; pendingDeploy: boolean }>("GET", "/plaid-sync/links/lnk3/health", undefined, { expectOk: true });
     assert.deepStrictEqual([health.json.linked, health.json.pendingDeploy], [true, true], "a completed, undeployed link survives a crash");
-    await openEditor(page, red);
+    await editor.openEditor(page, red);
   });
 
   it("exit: 'exited' (the Link page says so); expiry: 'expired', nothing stored; no secret anywhere", async () => {
@@ -332,6 +321,6 @@ describeBrowser("Hosted Link from the editor, in Chromium, against a real node-r
     assert.strictEqual(red.readCredentials().lnk4?.accessToken, undefined, "nothing stored");
     const h = await red.request<{ linked: boolean }>("GET", "/plaid-sync/links/lnk4/health", undefined, { expectOk: true });
     assert.strictEqual(h.json.linked, false);
-    assertNoLeak(red, ev, [SECRET, red.readCredentials()[ids.link].accessToken as string]);
+    editor.assertNoLeak(red, ev, [SECRET, red.readCredentials()[ids.link].accessToken as string]);
   });
 });

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import type { AxiosError } from "axios";
 import type { LinkTokenCreateRequest, PlaidApi } from "plaid";
 import { completeLinkSession, hostedLinkToken, linkBackend } from "../support/hosted-link";
-import { linkSandboxItem, simulatorClient, startTestSimulator, type Simulator } from "../support/simulator";
+import { linkSandboxItem, simulatorClient, startTestSimulator, type Simulator, simulatorSuite } from "../support/simulator";
 
 const HOUR = 3600_000;
 
@@ -61,14 +61,10 @@ const LINK_BASE = {
 } as unknown as LinkTokenCreateRequest;
 
 describe("simulator: Hosted Link behaviour", function () {
+  const suite = simulatorSuite({ today: "2024-06-15" });
   let sim: Simulator;
   let client: PlaidApi;
-
-  before(async () => {
-    sim = await startTestSimulator({ today: "2024-06-15" });
-    client = simulatorClient(sim);
-  });
-  after(() => sim.close());
+  before(() => ({ sim, client } = suite));
 
   const tokenGet = async (linkToken: string) => (await client.linkTokenGet({ link_token: linkToken })).data;
   const pageStatus = async (url: string): Promise<number> => (await fetch(url)).status;

@@ -6,19 +6,15 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PlaidApi } from "plaid";
-import { linkSandboxItem, simulatorClient, startTestSimulator, type Simulator } from "../support/simulator";
+import { linkSandboxItem, type Simulator, simulatorSuite } from "../support/simulator";
 
 type Json = Record<string, unknown>;
 
 describe("simulator: stand-in Link backend", function () {
+  const suite = simulatorSuite({ today: "2024-06-15" });
   let sim: Simulator;
   let client: PlaidApi;
-
-  before(async () => {
-    sim = await startTestSimulator({ today: "2024-06-15" });
-    client = simulatorClient(sim);
-  });
-  after(() => sim.close());
+  before(() => ({ sim, client } = suite));
 
   async function post(route: string, body: Json): Promise<{ status: number; data: Json; headers: Headers }> {
     const res = await fetch(`${sim.url}/simulator/link/${route}`, {

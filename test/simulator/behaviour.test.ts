@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { AxiosError } from "axios";
 import type { PlaidApi, Transaction, TransactionsSyncResponse } from "plaid";
-import { linkSandboxItem, simulatorClient, startTestSimulator, syncAll, type Simulator } from "../support/simulator";
+import { linkSandboxItem, simulatorClient, startTestSimulator, syncAll, type Simulator, simulatorSuite } from "../support/simulator";
 
 interface PlaidErrorData {
   error_type: string;
@@ -64,16 +64,10 @@ async function allFromGet(client: PlaidApi, accessToken: string): Promise<Transa
 }
 
 describe("simulator: Plaid Sandbox behaviour", function () {
+  const suite = simulatorSuite({ today: "2024-06-15" });
   let sim: Simulator;
   let client: PlaidApi;
-
-  before(async () => {
-    sim = await startTestSimulator({ today: "2024-06-15" });
-    client = simulatorClient(sim);
-  });
-  after(async () => {
-    await sim.close();
-  });
+  before(() => ({ sim, client } = suite));
   afterEach(() => sim.core.faults.clear());
 
   describe("linking", () => {

@@ -7,11 +7,9 @@
  * Screenshots: test-artifacts/hosted-link/.
  */
 import assert from "node:assert/strict";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import type { PlaidApi } from "plaid";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { chromiumAvailable, CHROMIUM_PATH, launchBrowser, screenshot } from "../support/browser";
+import { launchBrowser, requireChromium, screenshot, serveOnLoopback } from "../support/browser";
 import { completeLinkSession, hostedLinkToken, startPrefixProxy } from "../support/hosted-link";
 import { linkSandboxItem, simulatorClient, startTestSimulator, type Simulator } from "../support/simulator";
 
@@ -29,34 +27,28 @@ describe("simulator: Hosted Link page in Chromium", function () {
   let sim: Simulator;
   let client: PlaidApi;
   let browser: Browser | null = null;
-  let integrator: http.Server | null = null;
+  let integrator: { url: string; close(): Promise<void> } | null = null;
   let integratorUrl = "";
   let context: BrowserContext;
   let page: Page;
   let watch: Watch;
 
   before(async function () {
-    if (!chromiumAvailable()) {
-      const message = `Chromium not found at ${CHROMIUM_PATH} (set CHROMIUM_PATH)`;
-      if (process.env.CI === "true") throw new Error(`CI=true: ${message}`);
-      console.warn(`      skipped: ${message}`);
-      this.skip();
-    }
+    requireChromium(this);
     sim = await startTestSimulator({ today: "2024-06-15" });
     client = simulatorClient(sim);
     // The integrator's own site (completion_redirect_uri): another origin than the simulator.
-    integrator = http.createServer((_req, res) => {
+    integrator = await serveOnLoopback((_req, res) => {
       res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
       res.end("<!doctype html><title>back at the app</title><h1 id='app-done'>Back at the app</h1>");
     });
-    await new Promise<void>((resolve) => integrator!.listen(0, "127.0.0.1", resolve));
-    integratorUrl = `http://localhost:${(integrator.address() as AddressInfo).port}/linked`;
+    integratorUrl = `${integrator.url}linked`;
     browser = await launchBrowser();
   });
 
   after(async () => {
     if (browser) await browser.close();
-    if (integrator) await new Promise<void>((resolve) => integrator!.close(() => resolve()));
+    if (integrator) await integrator.close();
     if (sim) await sim.close();
   });
 

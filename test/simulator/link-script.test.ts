@@ -6,11 +6,9 @@
  * Screenshots: test-artifacts/link-script/.
  */
 import assert from "node:assert/strict";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import type { PlaidApi } from "plaid";
 import type { Browser, Page } from "playwright-core";
-import { chromiumAvailable, CHROMIUM_PATH, launchBrowser, screenshot } from "../support/browser";
+import { launchBrowser, requireChromium, screenshot, serveOnLoopback } from "../support/browser";
 import { linkSandboxItem, simulatorClient, startTestSimulator, type Simulator } from "../support/simulator";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -53,33 +51,26 @@ describe("simulator: stand-in Link script in Chromium", function () {
   let sim: Simulator;
   let client: PlaidApi;
   let browser: Browser | null = null;
-  let pageServer: http.Server | null = null;
+  let pageServer: { url: string; close(): Promise<void> } | null = null;
   let pageUrl = "";
   let page: Page;
 
   before(async function () {
-    if (!chromiumAvailable()) {
-      const message = `Chromium not found at ${CHROMIUM_PATH} (set CHROMIUM_PATH)`;
-      if (process.env.CI === "true") throw new Error(`CI=true: ${message}`);
-      console.warn(`      skipped: ${message}`);
-      this.skip();
-    }
+    requireChromium(this);
     sim = await startTestSimulator({ today: "2024-06-15" });
     client = simulatorClient(sim);
     const html = pageHtml(`${sim.url}/link/v2/stable/link-initialize.js`);
-    pageServer = http.createServer((_req, res) => {
+    pageServer = await serveOnLoopback((_req, res) => {
       res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
       res.end(html);
     });
-    await new Promise<void>((resolve) => pageServer!.listen(0, "127.0.0.1", resolve));
-    // "localhost" vs the simulator's "127.0.0.1", and a different port: a different origin.
-    pageUrl = `http://localhost:${(pageServer.address() as AddressInfo).port}/`;
+    pageUrl = pageServer.url;
     browser = await launchBrowser();
   });
 
   after(async () => {
     if (browser) await browser.close();
-    if (pageServer) await new Promise<void>((resolve) => pageServer!.close(() => resolve()));
+    if (pageServer) await pageServer.close();
     if (sim) await sim.close();
   });
 

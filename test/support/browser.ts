@@ -8,6 +8,8 @@
  * CHROMIUM_PATH overrides the executable. Screenshots go under <repo>/test-artifacts/.
  */
 import * as fs from "fs";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import * as path from "path";
 import { chromium, type Browser, type LaunchOptions, type Page } from "playwright-core";
 
@@ -50,4 +52,33 @@ export async function screenshot(page: Page, name: string): Promise<string | nul
     console.warn(`      (screenshot ${name} failed: ${err instanceof Error ? err.message : String(err)})`);
     return null;
   }
+}
+
+/**
+ * For a before() hook of a browser suite: skips it when Chromium is missing, except under
+ * CI=true, where a missing browser must fail rather than pass silently.
+ */
+export function requireChromium(ctx: Mocha.Context): void {
+  if (chromiumAvailable()) return;
+  const message = `Chromium not found at ${CHROMIUM_PATH} (set CHROMIUM_PATH)`;
+  if (process.env.CI === "true") throw new Error(`CI=true: ${message}`);
+  console.warn(`      skipped: ${message}`);
+  ctx.skip();
+}
+
+/**
+ * A page of the test's own on a loopback port, addressed as `localhost` — another origin than
+ * the simulator's `127.0.0.1` (and another port), as a real site would be.
+ */
+export async function serveOnLoopback(handle: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://localhost:${(server.address() as AddressInfo).port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

@@ -152,3 +152,29 @@ export function countSyncCalls(client: PlaidApi, calls: SyncCalls): PlaidApi {
     },
   });
 }
+
+/**
+ * One simulator (and an official client for it) per describe block: started in before(), closed
+ * in after(). Read `sim` and `client` inside hooks and tests.
+ */
+export function simulatorSuite(opts: Omit<SimulatorOptions, "host" | "port"> = {}): { readonly sim: Simulator; readonly client: PlaidApi } {
+  let sim: Simulator | undefined;
+  let client: PlaidApi | undefined;
+  before(async () => {
+    sim = await startTestSimulator(opts);
+    client = simulatorClient(sim);
+  });
+  after(async () => {
+    await sim?.close();
+  });
+  return {
+    get sim() {
+      if (!sim) throw new Error("the suite's simulator starts in its before() hook");
+      return sim;
+    },
+    get client() {
+      if (!client) throw new Error("the suite's simulator starts in its before() hook");
+      return client;
+    },
+  };
+}

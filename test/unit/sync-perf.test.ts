@@ -9,59 +9,35 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { PlaidApi } from "plaid";
-import { createPlaidClient } from "../../src/plaid/client";
-import { SyncEngine, type SyncEngineOptions } from "../../src/sync/engine";
 import { StateStore } from "../../src/sync/state-store";
-import { addFault, clearFaults, countSyncCalls, linkSandboxItem, SIM_CLIENT_ID, SIM_SECRET, startTestSimulator, type Simulator } from "../support/simulator";
+import { engineSuite } from "../support/engine";
+import { addFault, countSyncCalls, linkSandboxItem } from "../support/simulator";
 
-type Sim = Simulator;
 
 describe("sync engine: cost rules (prefetch, idle syncs)", function () {
   this.timeout(60_000);
-  let sim: Sim;
-  let client: PlaidApi;
-  let dir: string;
+  const suite = engineSuite("plaid-engine-perf-");
   let accessToken: string;
   let itemId: string;
-  const engines: SyncEngine[] = [];
 
-  before(async () => {
-    sim = await startTestSimulator();
-    client = createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET });
-  });
-  after(async () => {
-    await sim.close();
-  });
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-engine-perf-"));
-    ({ accessToken, itemId } = await linkSandboxItem(client, { username: "user_transactions_dynamic" }));
-  });
-  afterEach(async () => {
-    await clearFaults(sim);
-    for (const e of engines.splice(0)) await e.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    ({ accessToken, itemId } = await linkSandboxItem(suite.client, { username: "user_transactions_dynamic" }));
   });
 
-  function harness(extra: Partial<SyncEngineOptions> = {}) {
+  function harness() {
     const calls = { sync: 0, inFlight: 0, maxInFlight: 0 };
     /** For each event: how many /transactions/sync requests had been started when it was emitted. */
     const startedAtEvent: number[] = [];
-    const counted = countSyncCalls(client, calls);
-    const engine = new SyncEngine({
+    const counted = countSyncCalls(suite.client, calls);
+    const engine = suite.engine({
       nodeId: "perf1",
-      stateDir: dir,
-      settings: { measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 20, commit: "send" },
+      accessToken,
+      itemId,
       getClient: async () => counted,
-      getAccessToken: () => accessToken,
-      getItem: () => ({ itemId, institutionId: "ins_109508", institutionName: "First Platypus Bank", accounts: [] }),
       sink: { points: () => undefined, event: () => void startedAtEvent.push(calls.sync) },
-      hooks: { warn: () => undefined },
       retry: { sleep: async () => undefined, random: () => 0.5, retries: 2 },
       pageSize: 10,
-      ...extra,
     });
-    engines.push(engine);
     return { engine, calls, startedAtEvent };
   }
 
@@ -81,7 +57,7 @@ describe("sync engine: cost rules (prefetch, idle syncs)", function () {
   it("a failing prefetched page still fails the sync cleanly and saves nothing", async () => {
     const h = harness();
     // Page 1 goes through; page 2 (the prefetched one) fails more often than the retries allow.
-    await addFault(sim, { path: "/transactions/sync", status: 500, after: 1, times: 1000 });
+    await addFault(suite.sim, { path: "/transactions/sync", status: 500, after: 1, times: 1000 });
     await assert.rejects(h.engine.trigger(), (e: Error & { plaid?: { code?: string; status?: number } }) => e.plaid?.status === 500);
     assert.strictEqual(h.calls.sync, 1 + 3, "page 1, then page 2 with 2 retries");
     assert.strictEqual(h.startedAtEvent.length, 10, "page 1 was processed meanwhile");
@@ -100,7 +76,7 @@ describe("sync engine: cost rules (prefetch, idle syncs)", function () {
     assert.strictEqual(fs.statSync(file).mtimeMs, before.mtime, "state file not rewritten");
     assert.strictEqual(fs.readFileSync(file, "utf8"), before.text);
 
-    await client.transactionsRefresh({ access_token: accessToken });
+    await suite.client.transactionsRefresh({ access_token: accessToken });
     const changed = await h.engine.trigger();
     assert.ok(changed.added + changed.modified + changed.removed > 0);
     const after = JSON.parse(fs.readFileSync(file, "utf8")) as { cursor: string; gen: number };

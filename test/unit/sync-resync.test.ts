@@ -13,12 +13,9 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import type { PlaidApi } from "plaid";
-import { SyncEngine, type CommitMode, type PointsMessage, type TransactionEvent } from "../../src/sync/engine";
-import { linkSandboxItem, plaidTruth, simulatorClient, startTestSimulator, type Simulator } from "../support/simulator";
-import { InfluxModel } from "../support/influx-model";
+import type { CommitMode, SyncEngine, TransactionEvent } from "../../src/sync/engine";
+import { engineSuite, recordingSink } from "../support/engine";
+import { linkSandboxItem, plaidTruth } from "../support/simulator";
 
 /** The bank's "today" at link time; each /transactions/refresh is one more day. */
 const BANK_TODAY = "2024-03-01";
@@ -41,56 +38,14 @@ function duplicates(events: TransactionEvent[]): string[] {
 
 describe("sync engine: resync after removals, and a resync interrupted by a restart", function () {
   this.timeout(60_000);
-  let sim: Simulator;
-  let client: PlaidApi;
-  let dir: string;
-  const engines: SyncEngine[] = [];
-
-  before(async () => {
-    sim = await startTestSimulator({ today: BANK_TODAY });
-    client = simulatorClient(sim);
-  });
-  after(async () => {
-    await sim.close();
-  });
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-resync-"));
-  });
-  afterEach(async () => {
-    for (const e of engines.splice(0)) await e.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = engineSuite("plaid-resync-", { today: BANK_TODAY });
 
   async function setup(commit: CommitMode) {
+    const client = suite.client;
     const { accessToken, itemId } = await linkSandboxItem(client, { username: "user_transactions_dynamic" });
-    const db = new InfluxModel();
-    const events: TransactionEvent[] = [];
-    const parts: PointsMessage[] = [];
-    const make = (): SyncEngine => {
-      const engine = new SyncEngine({
-        nodeId: "resync1",
-        stateDir: dir,
-        settings: { measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 20, commit },
-        getClient: async () => client,
-        getAccessToken: () => accessToken,
-        getItem: () => ({ itemId, institutionId: "ins_109508", institutionName: "First Platypus Bank", accounts: [] }),
-        sink: {
-          points: (m) => {
-            parts.push(m);
-            db.write(m.payload);
-          },
-          event: (e) => void events.push(e),
-        },
-        hooks: { warn: () => undefined },
-        retry: { sleep: async () => undefined, random: () => 0.5, retries: 1 },
-        // Small pages: a transaction's addition and its removal land on different pages of a resync.
-        pageSize: 25,
-        confirmWaitMs: 10,
-        now: () => HOST_NOW,
-      });
-      engines.push(engine);
-      return engine;
-    };
+    const { db, events, parts, sink } = recordingSink();
+    // Small pages: a transaction's addition and its removal land on different pages of a resync.
+    const make = (): SyncEngine => suite.engine({ nodeId: "resync1", accessToken, itemId, sink, settings: { commit }, pageSize: 25, confirmWaitMs: 10, now: () => HOST_NOW });
     return { accessToken, db, events, parts, make, refresh: () => client.transactionsRefresh({ access_token: accessToken }) };
   }
 
@@ -112,7 +67,7 @@ describe("sync engine: resync after removals, and a resync interrupted by a rest
     assert.ok(s.pages > 2, `the history spans pages (${s.pages})`);
     assert.deepStrictEqual(h.events.slice(eventsBefore).map(changeKey), [], "nothing changed at Plaid since the last sync: no event");
     assert.deepStrictEqual(duplicates(h.events), [], "no event twice");
-    const truth = await plaidTruth(client, h.accessToken);
+    const truth = await plaidTruth(suite.client, h.accessToken);
     assert.deepStrictEqual(new Set(h.db.live().map((p) => String(p.fields.transaction_id))), truth.ids, "live points = Plaid's transactions");
   });
 
@@ -163,7 +118,7 @@ describe("sync engine: resync after removals, and a resync interrupted by a rest
     await confirmAll(engine, again.syncId, again.parts);
     assert.deepStrictEqual(h.events.slice(eventsBefore).map(changeKey), [], "no event: nothing changed since");
     assert.deepStrictEqual(duplicates(h.events), [], "no event twice");
-    const truth = await plaidTruth(client, h.accessToken);
+    const truth = await plaidTruth(suite.client, h.accessToken);
     assert.deepStrictEqual(new Set(h.db.live().map((p) => String(p.fields.transaction_id))), truth.ids, "live points = Plaid's transactions");
 
     // And the next plain trigger is a plain sync again.

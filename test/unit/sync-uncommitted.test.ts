@@ -7,88 +7,29 @@
  * The engine now journals the identities such a sync wrote and tombstones the ones the replay
  * does not write again (announcing the removal once if the addition was announced).
  */
-import { SIM_CLIENT_ID, SIM_SECRET, startTestSimulator, type Simulator } from "../support/simulator";
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import type { PlaidApi } from "plaid";
-import { createPlaidClient } from "../../src/plaid/client";
-import { SyncEngine, type PointsMessage, type TransactionEvent } from "../../src/sync/engine";
-import type { InfluxPoint } from "../../src/influx/points";
-
-type Sim = Simulator;
-
-/** Last write per identity wins, fields merged (what InfluxDB does). */
-function model(): { write(ps: readonly InfluxPoint[]): void; live(): InfluxPoint[] } {
-  const pts = new Map<string, InfluxPoint>();
-  const key = (p: InfluxPoint) => `${p.measurement}|${JSON.stringify(Object.entries(p.tags).sort())}|${p.timestamp.getTime()}`;
-  return {
-    write(ps) {
-      for (const p of ps) {
-        const prev = pts.get(key(p));
-        pts.set(key(p), prev ? { ...p, fields: { ...prev.fields, ...p.fields } } : p);
-      }
-    },
-    live: () => [...pts.values()].filter((p) => p.measurement === "plaid_transactions" && p.fields.removed === false),
-  };
-}
+import type { SyncEngine } from "../../src/sync/engine";
+import { engineSuite, recordingSink } from "../support/engine";
 
 describe("sync engine: points of a sync that never committed", function () {
   this.timeout(60_000);
-  let sim: Sim;
-  let client: PlaidApi;
-  let dir: string;
-
-  before(async () => {
-    sim = await startTestSimulator();
-    client = createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET });
-  });
-  after(async () => {
-    await sim.close();
-  });
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-uncommitted-"));
-  });
-  afterEach(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = engineSuite("plaid-uncommitted-");
 
   async function truthIds(accessToken: string): Promise<Map<string, number>> {
-    const { data } = await client.transactionsGet({ access_token: accessToken, start_date: "2000-01-01", end_date: "2099-12-31", options: { count: 500 } });
+    const { data } = await suite.client.transactionsGet({ access_token: accessToken, start_date: "2000-01-01", end_date: "2099-12-31", options: { count: 500 } });
     return new Map(data.transactions.map((t) => [t.transaction_id, t.amount]));
   }
 
   for (const restart of [false, true]) {
     it(`tombstones what an unconfirmed sync wrote for transactions gone by the replay${restart ? " (after a restart)" : ""}`, async () => {
-      const pt = await client.sandboxPublicTokenCreate({
+      const pt = await suite.client.sandboxPublicTokenCreate({
         institution_id: "ins_109508",
         initial_products: ["transactions" as never],
         options: { override_username: "user_transactions_dynamic", override_password: "pass_good" },
       });
-      const { access_token: accessToken, item_id: itemId } = (await client.itemPublicTokenExchange({ public_token: pt.data.public_token })).data;
-      const db = model();
-      const events: TransactionEvent[] = [];
-      const parts: PointsMessage[] = [];
-      const make = () =>
-        new SyncEngine({
-          nodeId: "n1",
-          stateDir: dir,
-          settings: { measurement: "plaid_transactions", balanceMeasurement: "plaid_balances", includePending: true, invertAmounts: false, timezone: "", batchSize: 20, commit: "confirm" },
-          getClient: async () => client,
-          getAccessToken: () => accessToken,
-          getItem: () => ({ itemId, institutionId: "ins_109508", institutionName: "First Platypus Bank", accounts: [] }),
-          sink: {
-            points: (m) => {
-              parts.push(m);
-              db.write(m.payload);
-            },
-            event: (e) => void events.push(e),
-          },
-          hooks: { warn: () => undefined },
-          retry: { sleep: async () => undefined, random: () => 0.5, retries: 1 },
-          confirmWaitMs: 10,
-        });
+      const { access_token: accessToken, item_id: itemId } = (await suite.client.itemPublicTokenExchange({ public_token: pt.data.public_token })).data;
+      const { db, events, sink } = recordingSink();
+      const make = () => suite.engine({ nodeId: "n1", accessToken, itemId, sink, settings: { commit: "confirm" }, confirmWaitMs: 10 });
       const confirmAll = async (engine: SyncEngine, syncId: string, n: number) => {
         for (let p = 1; p <= n; p++) engine.confirm(syncId, p);
         for (let i = 0; i < 200 && engine.awaitingConfirmation; i++) await new Promise((r) => setTimeout(r, 5));
@@ -100,7 +41,7 @@ describe("sync engine: points of a sync that never committed", function () {
       await confirmAll(engine, first.syncId, first.parts);
 
       // Day 1: new pending transactions appear. This sync writes them but is never confirmed.
-      await client.transactionsRefresh({ access_token: accessToken });
+      await suite.client.transactionsRefresh({ access_token: accessToken });
       const pendingBefore = new Set(db.live().filter((p) => p.tags.pending === "true").map((p) => String(p.fields.transaction_id)));
       const lost = await engine.trigger();
       assert.ok(lost.added > 0, "the day brought new transactions");
@@ -112,7 +53,7 @@ describe("sync engine: points of a sync that never committed", function () {
       }
 
       // Day 2: those pending transactions post (pending ids removed, posted copies added).
-      await client.transactionsRefresh({ access_token: accessToken });
+      await suite.client.transactionsRefresh({ access_token: accessToken });
       const eventsBefore = events.length;
       const replay = await engine.trigger();
       await confirmAll(engine, replay.syncId, replay.parts);

@@ -5,16 +5,12 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import type { PlaidApi } from "plaid";
-import { createPlaidClient } from "../../src/plaid/client";
 import { CleanError } from "../../src/plaid/errors";
-import { addFault, clearFaults, countSyncCalls, linkSandboxItem, plaidTruth, SIM_CLIENT_ID, SIM_SECRET, startTestSimulator, type Simulator } from "../support/simulator";
-import { SyncEngine, type EngineSettings, type PointsMessage, type SyncEngineOptions, type TransactionEvent } from "../../src/sync/engine";
+import type { EngineSettings, PointsMessage, SyncEngine, TransactionEvent } from "../../src/sync/engine";
+import { engineSuite, recordingSink } from "../support/engine";
 import { InfluxModel } from "../support/influx-model";
-
-type Sim = Simulator;
+import { addFault, clearFaults, countSyncCalls, linkSandboxItem, plaidTruth, SIM_SECRET, type Simulator } from "../support/simulator";
 
 function assertSumsEqual(db: InfluxModel, truth: Map<string, number>, label: string): void {
   const got = db.sums();
@@ -44,65 +40,38 @@ interface Harness {
 
 describe("sync engine (against the simulator)", function () {
   this.timeout(60_000);
-  let sim: Sim;
-  let client: PlaidApi;
-  let dir: string;
+  const suite = engineSuite("plaid-engine-");
   let accessToken: string;
   let itemId: string;
   let db: InfluxModel;
-  const engines: SyncEngine[] = [];
+  // The suite's simulator and client (set by its before hook).
+  let sim: Simulator;
+  let client: PlaidApi;
 
-  before(async () => {
-    sim = await startTestSimulator();
-    client = createPlaidClient({ basePath: sim.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET });
-  });
-  after(async () => {
-    await sim.close();
-  });
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-engine-"));
+    ({ sim, client } = suite);
     db = new InfluxModel();
     ({ accessToken, itemId } = await linkSandboxItem(client, { username: "user_transactions_dynamic" }));
-  });
-  afterEach(async () => {
-    await clearFaults(sim);
-    for (const e of engines.splice(0)) await e.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   function harness(opts: { settings?: Partial<EngineSettings>; pageSize?: number; nodeId?: string; confirmWaitMs?: number; token?: string } = {}): Harness {
     const h: Harness = { engine: null as unknown as SyncEngine, parts: [], events: [], warnings: [], calls: { sync: 0, inFlight: 0, maxInFlight: 0, runs: 0 } };
     const counted = countSyncCalls(client, h.calls);
-    const options: SyncEngineOptions = {
+    const recorded = recordingSink(db);
+    h.parts = recorded.parts;
+    h.events = recorded.events;
+    h.engine = suite.engine({
       nodeId: opts.nodeId ?? "node1",
-      stateDir: dir,
-      settings: {
-        measurement: "plaid_transactions",
-        balanceMeasurement: "plaid_balances",
-        includePending: true,
-        invertAmounts: false,
-        timezone: "",
-        batchSize: 20,
-        commit: "send",
-        ...opts.settings,
-      },
+      accessToken: opts.token ?? accessToken,
+      itemId,
+      settings: opts.settings,
       getClient: async () => counted,
-      getAccessToken: () => opts.token ?? accessToken,
-      getItem: () => ({ itemId, institutionId: "ins_109508", institutionName: "First Platypus Bank", accounts: [] }),
-      sink: {
-        points: (m) => {
-          h.parts.push(m);
-          db.write(m.payload);
-        },
-        event: (e) => void h.events.push(e),
-      },
+      sink: recorded.sink,
       hooks: { warn: (m) => void h.warnings.push(m), onStart: () => void h.calls.runs++ },
       retry: { sleep: async () => undefined, random: () => 0.5, retries: 3 },
       pageSize: opts.pageSize ?? 25,
       confirmWaitMs: opts.confirmWaitMs ?? 50,
-    };
-    h.engine = new SyncEngine(options);
-    engines.push(h.engine);
+    });
     return h;
   }
 
@@ -442,7 +411,7 @@ export async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<vo
 }
 
 /** Update-mode login through the stand-in Link backend, as a user would do in the browser. */
-export async function relogin(sim: Sim, client: PlaidApi, accessToken: string): Promise<void> {
+export async function relogin(sim: Simulator, client: PlaidApi, accessToken: string): Promise<void> {
   const { data } = await client.linkTokenCreate({
     client_name: "test",
     language: "en",

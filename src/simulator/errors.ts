@@ -36,6 +36,20 @@ export const ERROR_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
     message: "the provided credentials were not correct",
     display: "The provided credentials were not correct. Please try again.",
   },
+  // Fault injection only: the simulator's test users do not produce these (the node treats them
+  // like ITEM_LOGIN_REQUIRED, NEEDS_LOGIN_CODES).
+  INVALID_MFA: {
+    status: 400,
+    type: "ITEM_ERROR",
+    message: "the provided MFA responses were not correct",
+    display: "The provided MFA responses were not correct. Please try again.",
+  },
+  ITEM_LOCKED: {
+    status: 400,
+    type: "ITEM_ERROR",
+    message: "the account is locked. prompt the user to visit the institution's site and unlock their account",
+    display: "The given account has been locked by the financial institution. Please visit your financial institution's website to unlock your account.",
+  },
   ITEM_NOT_FOUND: {
     status: 400,
     type: "ITEM_ERROR",

@@ -473,6 +473,25 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     assertNoSecret();
   });
 
+  it("every needs-login code (INVALID_MFA, ITEM_LOCKED), not only ITEM_LOGIN_REQUIRED: 'needs login' and a relink URL, the same as the editor says", async () => {
+    item = await linkSandboxItem(client, { username: "user_good" });
+    const node = await load();
+    await sync(node);
+    for (const code of ["INVALID_MFA", "ITEM_LOCKED"]) {
+      await addFault(sim, { path: "/transactions/sync", error: code, times: 1 });
+      const err = (await sync(node).then(
+        () => assert.fail("expected an error"),
+        (e: { caught: Msg }) => e.caught,
+      )) as Msg;
+      assert.strictEqual(err.error?.code, code);
+      assert.match(String(err.error?.message), /log in again/, code);
+      assert.match(String((err.error?.cause as Record<string, unknown>).relinkUrl), /plaid-sync\/link\//, code);
+      const status = statusTexts(node).pop();
+      assert.deepStrictEqual([status?.fill, status?.text], ["yellow", "needs login"], code);
+    }
+    assertNoSecret();
+  });
+
   it("a corrupt state file: a warning and a safe resync onto the same points", async () => {
     item = await linkSandboxItem(client, { username: "user_transactions_dynamic", password: "any" });
     let node = await load();

@@ -6,7 +6,7 @@
  * - createSession: a link_token for "Link account" / "Log in again", embedded or hosted by the
  *   config's link mode (DESIGN §4, §4.6);
  * - complete: the embedded Link page hands back a public token;
- * - hosted sessions are polled (hosted-watch.ts) until Plaid reports the end, then collected here;
+ * - hosted sessions are polled (on poll-schedule.ts's timetable) until Plaid reports the end, then collected here;
  * - relinkUrl: one re-login URL per episode of "needs login", reused by every failed sync;
  * - remove / health: /item/remove and /item/get for the editor.
  */

@@ -4,9 +4,12 @@
  * sync starting first, or the node closing abandons the sync: nothing is saved, and the next
  * trigger replays from the last saved state — idempotently, the points are the same.
  *
- * One sync at a time waits for confirmations here; its parts may come back in any order.
+ * One sync at a time waits for confirmations here; its parts may come back in any order, and its
+ * WriteOrder (write-order.ts) learns of each, so a part that rewrites a point waits for the write
+ * before it.
  */
 import type { SyncSummary } from "./types";
+import { WriteOrder } from "./write-order";
 
 interface Waiting {
   syncId: string;
@@ -17,6 +20,7 @@ interface Waiting {
   summary: SyncSummary | null;
   commit: (() => Promise<void>) | null;
   committing: boolean;
+  order: WriteOrder;
   settled: Promise<void>;
   settle(): void;
 }
@@ -31,21 +35,31 @@ export interface ConfirmationHooks {
   warn(message: string): void;
 }
 
+/** How long a part that rewrites a point waits for the earlier write before it is sent anyway. */
+export const ORDER_WAIT_MS = 30_000;
+
 export class Confirmations {
   private current: Waiting | null = null;
 
-  constructor(private readonly hooks: ConfirmationHooks) {}
+  constructor(
+    private readonly hooks: ConfirmationHooks,
+    private readonly orderWaitMs = ORDER_WAIT_MS,
+  ) {}
 
   /** True while a sync waits for its parts to come back. */
   get waiting(): boolean {
     return this.current !== null;
   }
 
-  /** A confirm-mode sync begins: its confirmations are collected from now on. */
-  open(syncId: string): void {
+  /** A confirm-mode sync begins: its confirmations are collected from now on. Returns the order its parts keep. */
+  open(syncId: string): WriteOrder {
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
-    this.current = { syncId, acked: new Set(), failed: null, total: null, summary: null, commit: null, committing: false, settled, settle };
+    const order = new WriteOrder(this.orderWaitMs, (part) =>
+      this.hooks.warn(`Part ${part} of sync ${syncId} was not confirmed within ${Math.round(this.orderWaitMs / 1000)} s; the rest of this sync is sent without waiting (is a Complete node watching the InfluxDB node?).`),
+    );
+    this.current = { syncId, acked: new Set(), failed: null, total: null, summary: null, commit: null, committing: false, order, settled, settle };
+    return order;
   }
 
   /** A part came back; `error` = the database refused it. Confirmations of other syncs are ignored. */
@@ -53,7 +67,10 @@ export class Confirmations {
     const c = this.current;
     if (!c || c.syncId !== syncId || c.committing) return; // stale or already done
     if (error) c.failed = `part ${part} was not written`;
-    else if (Number.isInteger(part) && part >= 1) c.acked.add(part);
+    else if (Number.isInteger(part) && part >= 1) {
+      c.acked.add(part);
+      c.order.confirmed(part);
+    }
     this.check();
   }
 
@@ -72,6 +89,7 @@ export class Confirmations {
     const c = this.current;
     if (!c || c.syncId !== syncId) return;
     this.current = null;
+    c.order.release();
     c.settle();
   }
 
@@ -105,6 +123,7 @@ export class Confirmations {
     const c = this.current;
     if (!c) return;
     this.current = null;
+    c.order.release();
     this.hooks.forgetState();
     this.hooks.failed(c.syncId, reason);
     c.settle();

@@ -46,6 +46,8 @@ export interface SyncEngineOptions {
   maxRestarts?: number;
   /** How long a coalesced follow-up waits for the previous sync's confirmations. Default 5000. */
   confirmWaitMs?: number;
+  /** How long a part that rewrites a point waits for the earlier part's confirmation. Default ORDER_WAIT_MS. */
+  orderWaitMs?: number;
   now?: () => Date;
   store?: StateStore;
   pageSize?: number;
@@ -85,7 +87,7 @@ export class SyncEngine {
       failed: (syncId, reason) => opts.hooks.onConfirmFailed?.(syncId, reason),
       forgetState: () => this.committed.forget(),
       warn: (m) => opts.hooks.warn(m),
-    });
+    }, opts.orderWaitMs);
     this.queue = new TriggerQueue((job) => this.runJob(job), () => (this.closed ? abortedError() : null));
   }
 
@@ -163,8 +165,8 @@ export class SyncEngine {
     const started = now();
     const syncId = `${this.syncIdPrefix}${started.getTime().toString(36)}.${(++this.seq).toString(36)}${crypto.randomBytes(3).toString("hex")}`;
     const confirmMode = o.settings.commit === "confirm";
-    if (confirmMode) this.confirmations.open(syncId);
-    const run = new SyncRun({ syncId, mode, state, item, settings: o.settings, store: this.committed.store, emitted: this.committed.emitted, sink: o.sink });
+    const order = confirmMode ? this.confirmations.open(syncId) : undefined;
+    const run = new SyncRun({ syncId, mode, state, item, settings: o.settings, store: this.committed.store, emitted: this.committed.emitted, sink: o.sink, order });
     o.hooks.onStart?.(mode);
     try {
       const pages = new SyncPages({
@@ -181,11 +183,15 @@ export class SyncEngine {
         },
         log: o.hooks.log,
       });
-      for await (const page of pages) run.applyPage(page);
+      for await (const page of pages) {
+        run.applyPage(page);
+        // Parts held back by the write order are not allowed to pile up behind more pages.
+        await run.drained();
+      }
       run.finishResync();
       run.settleUncommittedWrites(this.committed.uncommittedWrites);
       run.addBalances(started);
-      const summary = run.finish((parts, points) => ({
+      const summary = await run.finish((parts, points) => ({
         syncId,
         mode,
         ...(fullReason || startCursor === "" ? { fullSyncReason: fullReason ?? (mode === "resync" ? "resync requested" : "first sync") } : {}),

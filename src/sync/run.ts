@@ -12,6 +12,7 @@ import { ChangeApplier, identityKey, type ChangeKind } from "./apply";
 import { PartEmitter } from "./parts";
 import type { JournalWrite, StateStore, SyncState } from "./state-store";
 import type { EngineSettings, ItemInfo, ItemRef, SyncMode, SyncSink, SyncSummary } from "./types";
+import type { WriteOrder } from "./write-order";
 
 export interface SyncRunInit {
   syncId: string;
@@ -23,6 +24,8 @@ export interface SyncRunInit {
   /** Event keys already emitted since the last commit (journaled): never emitted again. */
   emitted: Set<string>;
   sink: SyncSink;
+  /** Confirm mode: a part that rewrites a point waits for the earlier write (write-order.ts). */
+  order?: WriteOrder;
 }
 
 /** One event to announce: the change, its journal key, and what it is about. */
@@ -76,6 +79,7 @@ export class SyncRun {
     if (r.mode === "resync") this.applier.deferKnownChanges();
     this.emitter = new PartEmitter<SyncSummary>(r.syncId, settings.batchSize, settings.lineProtocol === true, (part) =>
       r.sink.points({ payload: part.points, lineProtocol: part.lineProtocol, plaid: { ...part.meta, item: this.itemRef } }),
+      r.order,
     );
   }
 
@@ -157,8 +161,13 @@ export class SyncRun {
     }
   }
 
-  /** Sends the last part, which carries the summary built from the final counts. */
-  finish(summary: (parts: number, points: number) => SyncSummary): SyncSummary {
+  /** Resolves once every part cut so far has been handed out. */
+  drained(): Promise<void> {
+    return this.emitter.drained();
+  }
+
+  /** Sends the last part, which carries the summary built from the final counts; resolves once it is out. */
+  finish(summary: (parts: number, points: number) => SyncSummary): Promise<SyncSummary> {
     return this.emitter.finish(summary);
   }
 

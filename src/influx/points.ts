@@ -187,6 +187,43 @@ export function balancePoint(account: AccountBase, institution: string, measurem
   };
 }
 
+/** The Item point's measurement when the node names none. */
+export const ITEM_MEASUREMENT = "plaid_items";
+
+/** What a sync knows about its Item at the end, for the plaid_items point. */
+export interface ItemPointInput {
+  itemId: string;
+  institution: string;
+  /** "OK" or the open problem (ITEM_LOGIN_REQUIRED, PENDING_DISCONNECT, PENDING_EXPIRATION). */
+  health: string;
+  added: number;
+  modified: number;
+  removed: number;
+  consentExpirationTime?: string;
+}
+
+/**
+ * One point per sync about the Item itself (`plaid_items`): its health and the sync's counts, so a
+ * dashboard shows each bank's state and when it last synced. The timestamp is the sync's start,
+ * one point per sync; a failed sync that needs a login writes one too (counts 0).
+ */
+export function itemPoint(i: ItemPointInput, measurement: string, time: Date): InfluxPoint {
+  const fields: Record<string, FieldValue> = {
+    health: i.health,
+    healthy: i.health === "OK" ? 1 : 0,
+    added: i.added,
+    modified: i.modified,
+    removed: i.removed,
+    consent_expiration_time: i.consentExpirationTime ?? "",
+  };
+  return {
+    measurement,
+    tags: { institution: tagValue(i.institution, "unknown institution"), item_id: tagValue(i.itemId, "unknown") },
+    fields,
+    timestamp: time,
+  };
+}
+
 /**
  * One line of line protocol (nanosecond precision, InfluxDB's default for /write), built with
  * @influxdata/influxdb-client's Point so escaping and number formatting are the client's own.

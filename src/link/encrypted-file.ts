@@ -2,11 +2,12 @@
  * A JSON value kept on disk encrypted exactly like Node-RED's flows_cred.json:
  * `{"$": ivHex + base64(aes-256-ctr(JSON))}` with key sha256(credential secret), written
  * atomically with mode 0600. Used for what must survive a restart but holds secrets: links
- * completed before Deploy (pending.ts) and open Link sessions (session-file.ts).
+ * completed before Deploy (pending.ts) and open Link sessions (sessions.ts).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { writeFileAtomic } from "../util/atomic-file";
 
 const ALGORITHM = "aes-256-ctr";
 
@@ -21,35 +22,6 @@ export function decryptJson(key: Buffer, wrapped: { $: string }): unknown {
   const decipher = createDecipheriv(ALGORITHM, key, iv);
   const text = decipher.update(wrapped.$.substring(32), "base64", "utf8") + decipher.final("utf8");
   return JSON.parse(text);
-}
-
-/** Writes a file so that a crash leaves either the old or the new content: temp, fsync, rename. */
-export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const fd = fs.openSync(tmp, "w", mode);
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  try {
-    const dirFd = fs.openSync(path.dirname(file), "r");
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
-  } catch {
-    // Directory fsync is best effort (not supported everywhere).
-  }
 }
 
 export interface KeySources {

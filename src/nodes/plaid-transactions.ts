@@ -23,6 +23,8 @@ interface PlaidTransactionsDef extends NodeDef {
   batchSize?: number | string;
   commit?: string;
   lineProtocol?: boolean | string;
+  itemMeasurement?: string;
+  categoryVersion?: string;
 }
 
 /** What msg.error holds on failure: secret-free, with what to do in `message`. */
@@ -78,6 +80,8 @@ function settingsFrom(def: PlaidTransactionsDef, eventsWired: boolean): EngineSe
     commit: (def.commit === "confirm" ? "confirm" : "send") as CommitMode,
     lineProtocol: bool(def.lineProtocol, false),
     events: eventsWired,
+    itemMeasurement: String(def.itemMeasurement || "plaid_items").trim() || "plaid_items",
+    categoryVersion: def.categoryVersion === "v1" || def.categoryVersion === "v2" ? def.categoryVersion : "",
   };
 }
 
@@ -98,6 +102,23 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
         text: t("status.summary", { added: s.added, modified: s.modified, removed: s.removed, time: hhmm(new Date(s.finishedAt)) }),
       });
     };
+
+    /** One re-login URL per episode (the link service reuses it), or undefined when none can be made (e.g. config not deployed). */
+    async function relinkUrl(): Promise<string | undefined> {
+      if (!linkNode) return undefined;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const url = await Promise.race([
+          linkNode.relinkUrl(),
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), 10_000))),
+        ]);
+        return typeof url === "string" && url ? url : undefined;
+      } catch {
+        return undefined;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
 
     let setupProblem: CleanError | null = null;
     if (!isValidTimezone(settings.timezone)) {
@@ -141,6 +162,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
             },
             onCommitted: (s) => summaryStatus(s),
             onConfirmFailed: () => node.status({ fill: "yellow", shape: "ring", text: t("status.notConfirmed") }),
+            relinkUrl,
           },
         });
 
@@ -157,17 +179,9 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
         display_message: e.display_message,
         request_id: e.request_id,
       };
-      if (needsLogin(e) && linkNode) {
-        try {
-          let timer: NodeJS.Timeout | undefined;
-          const url = await Promise.race([
-            linkNode.relinkUrl(),
-            new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), 10_000))),
-          ]).finally(() => clearTimeout(timer));
-          if (typeof url === "string" && url) info.relinkUrl = url;
-        } catch {
-          // No re-login link available (e.g. config not deployed): leave it out.
-        }
+      if (needsLogin(e)) {
+        const url = await relinkUrl();
+        if (url) info.relinkUrl = url;
       }
       return info;
     }
@@ -182,6 +196,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
     // the yellow "needs login" goes; the next trigger syncs.
     const unsubscribeRepaired = linkNode?.onLoginRepaired(() => {
       node.status({ fill: "green", shape: "ring", text: t("status.loginRepaired") });
+      engine?.loginRepaired().catch((err: unknown) => node.warn(toCleanError(err).message));
     });
 
     async function fail(msg: NodeMessageInFlow & { error?: unknown }, err: unknown, done: (err?: Error) => void): Promise<void> {

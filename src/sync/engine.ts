@@ -17,13 +17,16 @@ import type { TransactionIndex } from "../influx/identity";
 import { isValidTimezone } from "../influx/time";
 import { errorOf, CleanError, toCleanError } from "../plaid/errors";
 import { abortedError, type RetryOptions } from "../plaid/retry";
+import { itemPoint, ITEM_MEASUREMENT } from "../influx/points";
+import { needsLogin } from "../plaid/errors";
 import { CommittedState } from "./committed-state";
+import { ItemWatch } from "./item-watch";
 import { Confirmations } from "./confirmations";
 import { SyncPages } from "./pages";
 import { SyncRun } from "./run";
 import { StateStore, type SyncState } from "./state-store";
 import { TriggerQueue, type Job } from "./trigger-queue";
-import type { EngineHooks, EngineSettings, ItemInfo, SyncMode, SyncSink, SyncSummary } from "./types";
+import type { EngineHooks, EngineSettings, ItemInfo, ItemRef, SyncMode, SyncSink, SyncSummary } from "./types";
 
 export type * from "./types";
 export { MUTATION_CODE, PAGE_SIZE } from "./pages";
@@ -55,7 +58,8 @@ export interface SyncEngineOptions {
 
 /** The settings that shape points: a change rebuilds every point (a resync). */
 export function settingsKey(s: EngineSettings): string {
-  return JSON.stringify([s.measurement, s.includePending, s.invertAmounts, s.timezone]);
+  // The category version joins the key only when set, so the keys of existing states stay valid.
+  return JSON.stringify([s.measurement, s.includePending, s.invertAmounts, s.timezone, ...(s.categoryVersion ? [s.categoryVersion] : [])]);
 }
 
 /**
@@ -69,9 +73,14 @@ export function removedCutoff(index: TransactionIndex, now: Date): number {
   return Math.min(now.getTime(), index.newestTs) - REMOVED_RETENTION_MS;
 }
 
+function itemRefOf(item: ItemInfo): ItemRef {
+  return { itemId: item.itemId, institutionId: item.institutionId, institutionName: item.institutionName };
+}
+
 export class SyncEngine {
   private readonly committed: CommittedState;
   private readonly confirmations: Confirmations;
+  private readonly watch: ItemWatch;
   private readonly queue: TriggerQueue<SyncSummary | null>;
   private closed = false;
   private readonly abort = new AbortController();
@@ -88,6 +97,7 @@ export class SyncEngine {
       forgetState: () => this.committed.forget(),
       warn: (m) => opts.hooks.warn(m),
     }, opts.orderWaitMs);
+    this.watch = new ItemWatch({ stateDir: opts.stateDir, nodeId: opts.nodeId, sink: opts.sink, hooks: opts.hooks, events: s.events !== false });
     this.queue = new TriggerQueue((job) => this.runJob(job), () => (this.closed ? abortedError() : null));
   }
 
@@ -127,6 +137,16 @@ export class SyncEngine {
     if (!this.isOwnSyncId(syncId)) return false;
     this.confirmations.confirm(syncId, part, error);
     return true;
+  }
+
+  /**
+   * The user logged in again (the link service finished update mode): LOGIN_REPAIRED if the Item
+   * had a problem a login fixes.
+   */
+  async loginRepaired(): Promise<void> {
+    const item = this.opts.getItem();
+    if (!item.itemId) return;
+    await this.watch.announce(this.watch.loginRepaired(item.itemId), itemRefOf(item));
   }
 
   /** Stops a running sync (nothing is saved) and refuses new triggers. */
@@ -174,6 +194,7 @@ export class SyncEngine {
         accessToken: token,
         startCursor,
         pageSize: o.pageSize,
+        categoryVersion: o.settings.categoryVersion || undefined,
         signal,
         retry: o.retry,
         maxRestarts: o.maxRestarts,
@@ -190,7 +211,19 @@ export class SyncEngine {
       }
       run.finishResync();
       run.settleUncommittedWrites(this.committed.uncommittedWrites);
-      run.addBalances(started);
+      const extra = await this.watch.afterPages({
+        client,
+        accessToken: token,
+        itemId: item.itemId,
+        linked: item.accounts,
+        fromSync: run.syncAccountIds(),
+        now: started.getTime(),
+        retry: { ...o.retry, signal },
+      });
+      run.addBalances(started, extra.accounts);
+      const health = this.watch.of(item.itemId);
+      run.addItemPoint(health.state, health.consentExpirationTime, started);
+      await this.watch.announce(extra.changes, itemRefOf(item), syncId);
       const summary = await run.finish((parts, points) => ({
         syncId,
         mode,
@@ -217,7 +250,7 @@ export class SyncEngine {
         mode === "sync" &&
         state.cursor !== "" &&
         pages.cursor === state.cursor &&
-        run.points === run.counts.balances &&
+        run.transactionPoints === 0 &&
         state.itemId === item.itemId &&
         state.settingsKey === key &&
         this.committed.emitted.size === 0 &&
@@ -249,7 +282,30 @@ export class SyncEngine {
       // Nothing committed: the in-memory index may be ahead of the file, so reload next time.
       this.committed.forget();
       this.confirmations.discard(syncId);
-      throw err instanceof CleanError ? err : toCleanError(err);
+      const clean = err instanceof CleanError ? err : toCleanError(err);
+      await this.itemFailed(clean, item, syncId, run.parts + 1, started);
+      throw clean;
     }
+  }
+
+  /**
+   * A sync that failed because the Item needs a login still says so: its health event (once per
+   * change) and a plaid_items point of its own, so a dashboard shows the broken login rather than
+   * the last good sync. The point goes out as a part of its own, marked `failed` and not `last`
+   * (a flow waiting for a sync's end must not take it for one), that belongs to no open sync (a
+   * Complete node bringing it back confirms nothing).
+   */
+  private async itemFailed(e: CleanError, item: ItemInfo, syncId: string, part: number, started: Date): Promise<void> {
+    if (!needsLogin(e.plaid) || !item.itemId) return;
+    const changes = this.watch.failed(e.plaid, item.itemId);
+    const health = this.watch.of(item.itemId);
+    const ref = itemRefOf(item);
+    const point = itemPoint(
+      { itemId: item.itemId, institution: item.institutionName || item.institutionId || "Unknown institution", health: health.state, added: 0, modified: 0, removed: 0 },
+      this.opts.settings.itemMeasurement || ITEM_MEASUREMENT,
+      started,
+    );
+    this.opts.sink.points({ payload: [point], plaid: { syncId, part, last: false, item: ref, failed: e.plaid.code } });
+    await this.watch.announce(changes, ref, syncId);
   }
 }

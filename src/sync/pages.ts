@@ -11,7 +11,7 @@
  *   as Plaid requires; the caller sees the replayed pages again (points are idempotent, and its
  *   index makes replayed changes non-events).
  */
-import type { PlaidApi, TransactionsSyncResponse } from "plaid";
+import type { PersonalFinanceCategoryVersion, PlaidApi, TransactionsSyncResponse } from "plaid";
 import { errorOf, toCleanError, type CleanError } from "../plaid/errors";
 import { abortedError, backoffDelay, defaultSleep, withRetry, type RetryOptions } from "../plaid/retry";
 
@@ -24,6 +24,8 @@ export interface SyncPagesOptions {
   /** "" = from the beginning. */
   startCursor: string;
   pageSize?: number;
+  /** options.personal_finance_category_version; absent = the Plaid account's default. */
+  categoryVersion?: "v1" | "v2";
   signal: AbortSignal;
   retry?: RetryOptions;
   /** Restarts after a mutation during pagination before giving up. Default 5. */
@@ -87,7 +89,18 @@ export class SyncPages implements AsyncIterable<TransactionsSyncResponse> {
     const { client, accessToken, signal } = this.o;
     const count = this.o.pageSize ?? PAGE_SIZE;
     return withRetry(
-      async () => (await client.transactionsSync({ access_token: accessToken, count, ...(cursor ? { cursor } : {}) }, { signal })).data,
+      async () =>
+        (
+          await client.transactionsSync(
+            {
+              access_token: accessToken,
+              count,
+              ...(cursor ? { cursor } : {}),
+              ...(this.o.categoryVersion ? { options: { personal_finance_category_version: this.o.categoryVersion as PersonalFinanceCategoryVersion } } : {}),
+            },
+            { signal },
+          )
+        ).data,
       {
         ...this.o.retry,
         signal,

@@ -7,9 +7,10 @@
  */
 import type { AccountBase, RemovedTransaction, Transaction, TransactionsSyncResponse } from "plaid";
 import type { IndexEntry } from "../influx/identity";
-import { accountLabel, balancePoint, tombstonePoint } from "../influx/points";
+import { accountLabel, balancePoint, itemPoint, ITEM_MEASUREMENT, tombstonePoint } from "../influx/points";
 import { ChangeApplier, identityKey, type ChangeKind } from "./apply";
 import { PartEmitter } from "./parts";
+import { topicPart } from "./topic";
 import type { JournalWrite, StateStore, SyncState } from "./state-store";
 import type { EngineSettings, ItemInfo, ItemRef, SyncMode, SyncSink, SyncSummary } from "./types";
 import type { WriteOrder } from "./write-order";
@@ -37,10 +38,6 @@ interface EventInput {
   account: string;
 }
 
-function topicPart(s: string): string {
-  return s.replace(/[/#+]/g, "_").trim() || "unknown";
-}
-
 export class SyncRun {
   readonly counts = { added: 0, modified: 0, removed: 0, events: 0, balances: 0 };
   private readonly applier: ChangeApplier;
@@ -56,6 +53,7 @@ export class SyncRun {
   /** Resync: every transaction the replay mentioned (what the index knows beyond that vanished). */
   private readonly seen: Set<string> | null;
   private lastAccounts: AccountBase[] = [];
+  private itemPoints = 0;
   /** This step's journal lines: written once per page (or step), synchronously. */
   private keys: string[] = [];
   private writes: JournalWrite[] = [];
@@ -90,6 +88,11 @@ export class SyncRun {
 
   get parts(): number {
     return this.emitter.parts;
+  }
+
+  /** Transaction points and tombstones handed out (not balances, not the Item point). */
+  get transactionPoints(): number {
+    return this.emitter.points - this.counts.balances - this.itemPoints;
   }
 
   /** One page: its accounts, added and modified transactions, removals; then its journal line. */
@@ -150,15 +153,35 @@ export class SyncRun {
     this.flushJournal();
   }
 
-  /** One balance point per account of the last page (its `accounts`, free with /transactions/sync). */
-  addBalances(time: Date): void {
-    for (const a of this.lastAccounts) {
+  /** The accounts /transactions/sync returned (its last page's `accounts`). */
+  syncAccountIds(): Set<string> {
+    return new Set(this.lastAccounts.map((a) => a.account_id));
+  }
+
+  /**
+   * One balance point per account: those of the last page (`accounts`, free with
+   * /transactions/sync) and `outside` ones from /accounts/get (investments, some loans).
+   */
+  addBalances(time: Date, outside: readonly AccountBase[] = []): void {
+    for (const a of [...this.lastAccounts, ...outside]) {
       const p = balancePoint(a, this.institution, this.r.settings.balanceMeasurement, time);
       if (p) {
         this.counts.balances++;
         this.emitter.add({ key: `b${a.account_id}`, point: p });
       }
     }
+  }
+
+  /** The Item's point (health and this sync's counts): plaid_items. */
+  addItemPoint(health: string, consentExpirationTime: string | undefined, time: Date): void {
+    const { item, settings } = this.r;
+    const p = itemPoint(
+      { itemId: item.itemId, institution: this.institution, health, consentExpirationTime, ...this.counts },
+      settings.itemMeasurement || ITEM_MEASUREMENT,
+      time,
+    );
+    this.emitter.add({ key: "item", point: p });
+    this.itemPoints = 1;
   }
 
   /** Resolves once every part cut so far has been handed out. */

@@ -6,6 +6,7 @@ import type { CleanError } from "../plaid/errors";
 import type { LinkedAccount } from "../plaid/types";
 import type { InfluxPoint } from "../influx/points";
 import type { ChangeKind } from "./apply";
+import type { HealthCode } from "./item-health";
 
 export type CommitMode = "send" | "confirm";
 export type SyncMode = "sync" | "resync";
@@ -28,6 +29,10 @@ export interface EngineSettings {
    * for them either, so wiring the output later starts with the changes after that deploy.
    */
   events?: boolean;
+  /** Measurement of the per-sync Item point (health, counts). Default "plaid_items". */
+  itemMeasurement?: string;
+  /** personal_finance_category_version asked of /transactions/sync; "" = the Plaid account's default. */
+  categoryVersion?: "" | "v1" | "v2";
 }
 
 export interface ItemInfo {
@@ -69,7 +74,8 @@ export interface SyncSummary {
 export interface PointsMessage {
   payload: InfluxPoint[];
   lineProtocol?: string;
-  plaid: { syncId: string; part: number; last: boolean; item: ItemRef; summary?: SyncSummary };
+  /** `failed`: the code of a sync that failed for a login; the message holds only its plaid_items point. */
+  plaid: { syncId: string; part: number; last: boolean; item: ItemRef; summary?: SyncSummary; failed?: string };
 }
 
 export interface TransactionEvent {
@@ -79,9 +85,25 @@ export interface TransactionEvent {
   plaid: { syncId: string; event: ChangeKind; item: ItemRef };
 }
 
+/** An Item health event (item-health.ts): `plaid/<institution>/item/<code>`. */
+export interface HealthEvent {
+  kind: "item";
+  topic: string;
+  payload: {
+    item_id: string;
+    institution: string;
+    code: HealthCode;
+    message: string;
+    relinkUrl?: string;
+    consent_expiration_time?: string;
+    error_code?: string;
+  };
+  plaid: { event: HealthCode; item: ItemRef; syncId?: string };
+}
+
 export interface SyncSink {
   points(msg: PointsMessage): void;
-  event(ev: TransactionEvent): void;
+  event(ev: TransactionEvent | HealthEvent): void;
 }
 
 export interface EngineHooks {
@@ -95,5 +117,7 @@ export interface EngineHooks {
   onCommitted?(summary: SyncSummary): void;
   /** confirm mode: a part failed or was abandoned; the next trigger replays. */
   onConfirmFailed?(syncId: string, reason: string): void;
+  /** A re-login URL for a health event whose fix is a login (undefined when none can be made). */
+  relinkUrl?(): Promise<string | undefined>;
 }
 

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { PlaidApi } from "plaid";
-import { SyncEngine, type EngineSettings, type PointsMessage, type SyncEngineOptions, type TransactionEvent } from "../../src/sync/engine";
+import { SyncEngine, type EngineSettings, type HealthEvent, type PointsMessage, type SyncEngineOptions, type TransactionEvent } from "../../src/sync/engine";
 import { InfluxModel } from "./influx-model";
 import type { SimulatorOptions } from "../../src/simulator";
 import { clearFaults, simulatorClient, startTestSimulator, type Simulator } from "./simulator";
@@ -99,20 +99,28 @@ export function engineSuite(dirPrefix: string, simOptions: Omit<SimulatorOptions
   };
 }
 
-/** A sink that keeps every part and event, and writes the points into an InfluxDB model. */
-export function recordingSink(db = new InfluxModel()): { db: InfluxModel; parts: PointsMessage[]; events: TransactionEvent[]; sink: SyncEngineOptions["sink"] } {
+/** A sink that keeps every part and event (transaction events and health events apart), and writes the points into an InfluxDB model. */
+export function recordingSink(db = new InfluxModel()): {
+  db: InfluxModel;
+  parts: PointsMessage[];
+  events: TransactionEvent[];
+  health: HealthEvent[];
+  sink: SyncEngineOptions["sink"];
+} {
   const parts: PointsMessage[] = [];
   const events: TransactionEvent[] = [];
+  const health: HealthEvent[] = [];
   return {
     db,
     parts,
     events,
+    health,
     sink: {
       points: (m) => {
         parts.push(m);
         db.write(m.payload);
       },
-      event: (e) => void events.push(e),
+      event: (e) => void (e.kind === "item" ? health.push(e) : events.push(e)),
     },
   };
 }

@@ -126,6 +126,8 @@ export interface SyncCalls {
   sync: number;
   inFlight: number;
   maxInFlight: number;
+  /** When present: every Plaid call, by client method (transactionsSync, accountsGet, itemGet, ...). */
+  all?: Record<string, number>;
 }
 
 /**
@@ -136,9 +138,17 @@ export function countSyncCalls(client: PlaidApi, calls: SyncCalls): PlaidApi {
   return new Proxy(client, {
     get(target, prop, recv) {
       const v = Reflect.get(target, prop, recv) as unknown;
+      if (calls.all && typeof v === "function" && typeof prop === "string" && prop !== "transactionsSync") {
+        const all = calls.all;
+        return (...args: unknown[]) => {
+          all[prop] = (all[prop] ?? 0) + 1;
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
       if (prop === "transactionsSync") {
         return async (...args: unknown[]) => {
           calls.sync++;
+          if (calls.all) calls.all.transactionsSync = (calls.all.transactionsSync ?? 0) + 1;
           calls.inFlight++;
           calls.maxInFlight = Math.max(calls.maxInFlight, calls.inFlight);
           try {

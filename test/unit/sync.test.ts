@@ -127,11 +127,12 @@ describe("sync engine (against the simulator)", function () {
       assert.ok(typeof p.lineProtocol === "string" && p.lineProtocol.split("\n").length === p.payload.length);
     });
     assert.deepStrictEqual(h.parts[h.parts.length - 1].plaid.summary, summary);
+    // Every account has a balance, the IRA (which /transactions/sync leaves out) included.
     const { data: accts } = await client.accountsGet({ access_token: accessToken });
     const balanceAccounts = new Set([...db.points.values()].filter((p) => p.measurement === "plaid_balances").map((p) => p.tags.account_id));
-    const txnAccounts = accts.accounts.filter((a) => a.type !== "investment").map((a) => a.account_id);
-    for (const a of txnAccounts) assert.ok(balanceAccounts.has(a), `balance for ${a}`);
-    assert.ok(summary.balances >= txnAccounts.length);
+    assert.ok(accts.accounts.some((a) => a.type === "investment"), "the Item has an investment account");
+    for (const a of accts.accounts) assert.ok(balanceAccounts.has(a.account_id), `balance for ${a.name} (${a.type})`);
+    assert.strictEqual(summary.balances, accts.accounts.length);
     assert.ok(summary.pages > 1, "paginated");
     assert.strictEqual(h.warnings.length, 1, "one warning: no saved state yet");
 
@@ -140,9 +141,13 @@ describe("sync engine (against the simulator)", function () {
     assert.strictEqual(h.calls.sync - before.calls, 1, "idle sync = 1 Plaid call");
     assert.strictEqual(idle.added + idle.modified + idle.removed, 0);
     assert.strictEqual(h.events.length, truth.count, "no events on an idle sync");
-    assert.strictEqual(h.parts.length - before.parts, 1, "one output message with the balances");
-    assert.ok(h.parts[h.parts.length - 1].payload.every((p) => p.measurement === "plaid_balances"));
-    assert.strictEqual(h.parts[h.parts.length - 1].payload.length, idle.balances);
+    assert.strictEqual(h.parts.length - before.parts, 1, "one output message with the balances and the Item point");
+    const idlePart = h.parts[h.parts.length - 1].payload;
+    assert.strictEqual(idlePart.filter((p) => p.measurement === "plaid_balances").length, idle.balances);
+    assert.deepStrictEqual(
+      idlePart.filter((p) => p.measurement !== "plaid_balances").map((p) => [p.measurement, p.fields.health, p.fields.added]),
+      [["plaid_items", "OK", 0]],
+    );
   });
 
   it("simulated days: posted points appear, pending ones are tombstoned, modified overwritten; sums match /transactions/get every day", async () => {

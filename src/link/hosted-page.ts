@@ -5,7 +5,7 @@
  * Node-RED (`<session>/status`; the session id is the credential) — no callback from Plaid's page
  * or from the browser is needed, the server polls Plaid.
  */
-import { escapeHtml, fill, FILL_JS, newNonce, scriptJson, securityHeaders, shell, type LinkPageBase, type RenderedPage } from "./html";
+import { escapeHtml, fill, FILL_JS, modeTexts, newNonce, scriptJson, securityHeaders, shell, type LinkPageBase, type RenderedPage } from "./html";
 import { qrSvg } from "./qr";
 
 export interface HostedPageInput extends LinkPageBase {
@@ -42,11 +42,11 @@ const HOSTED_PAGE_JS = `
   function render(r) {
     if (r.status === "linked") {
       var name = r.institutionName || "";
-      show(fill(cfg.mode === "update" ? S.relinked : S.linked, { institution: name }), "ok", r.status);
+      show(fill(S[cfg.doneKey], { institution: name }), "ok", r.status);
       handoff.hidden = true;
       detailEl.textContent = "";
       detailEl.appendChild(accounts(r.accounts));
-      if (cfg.mode === "add") {
+      if (cfg.deployHint) {
         var p = document.createElement("p");
         p.className = "hint";
         p.textContent = S.deployHint;
@@ -84,12 +84,10 @@ const HOSTED_PAGE_JS = `
 export function renderHostedPage(input: HostedPageInput): RenderedPage {
   const nonce = newNonce();
   const S = input.strings;
-  const title = input.mode === "update" ? S.titleUpdate : S.title;
-  const intro =
-    input.mode === "update"
-      ? fill(S.hostedIntroUpdate, { institution: input.institutionName || S.yourBank })
-      : S.hostedIntro;
-  const cfg = { session: input.session, mode: input.mode, strings: S };
+  const { title, doneKey, deployHint } = modeTexts(input.mode, S);
+  const bank = { institution: input.institutionName || S.yourBank };
+  const intro = input.mode === "update" ? fill(S.hostedIntroUpdate, bank) : input.mode === "accounts" ? fill(S.hostedIntroAccounts, bank) : S.hostedIntro;
+  const cfg = { session: input.session, doneKey, deployHint, strings: S };
   const body = `<h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(intro)}</p>
 <div id="plaid-sync-hosted-handoff">

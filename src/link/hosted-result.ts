@@ -4,6 +4,7 @@
  * visit of the hosted URL; the results of a successful one are in
  * `results.item_add_results[].public_token` (older integrations: `on_success`).
  */
+import type { LinkMode } from "./sessions";
 import type { LinkTokenGetResponse } from "plaid";
 import { normaliseAccounts, normaliseInstitution } from "./accounts";
 import type { LinkedAccount } from "../plaid/types";
@@ -51,7 +52,7 @@ function successesOf(session: LinkSessionData): Array<{ publicToken: string; ins
  * finished without an exit counts as success even without a public token: the Item keeps its
  * access token, and the caller confirms the repair with /item/get.
  */
-export function readHostedOutcome(data: Pick<LinkTokenGetResponse, "link_sessions">, mode: "add" | "update"): HostedOutcome {
+export function readHostedOutcome(data: Pick<LinkTokenGetResponse, "link_sessions">, mode: LinkMode): HostedOutcome {
   const sessions = Array.isArray(data.link_sessions) ? data.link_sessions : [];
   const wins = sessions.flatMap(successesOf);
   if (wins.length) {
@@ -67,7 +68,7 @@ export function readHostedOutcome(data: Pick<LinkTokenGetResponse, "link_session
   const last = [...sessions].sort((a, b) => time(a) - time(b)).pop();
   if (!last || !last.finished_at) return { state: "pending" };
   const exit = last.exit ?? last.on_exit ?? null;
-  if (!exit && mode === "update") return { state: "success", publicTokens: [], institution: null, accounts: [] };
+  if (!exit && mode !== "add") return { state: "success", publicTokens: [], institution: null, accounts: [] };
   const err = (exit?.error ?? null) as { display_message?: unknown; error_message?: unknown; error_code?: unknown } | null;
   return { state: "exited", message: str(err?.display_message) ?? str(err?.error_message), code: str(err?.error_code) };
 }

@@ -4,16 +4,27 @@
  * secret and allow no script but their own (a nonce per response).
  */
 import { randomBytes } from "crypto";
+import type { LinkMode } from "./sessions";
 
 export type PageStrings = Record<string, string>;
 
 /** What every Link page is rendered from. */
 export interface LinkPageBase {
   session: string;
-  mode: "add" | "update";
+  mode: LinkMode;
   /** The bank, for "log in again" (update mode); "" when unknown. */
   institutionName: string;
   strings: PageStrings;
+}
+
+/**
+ * What a page says for its mode: the title, and the catalog key of the text shown when it is done
+ * (add and "add new accounts" end with a Deploy hint: the node's account list changed).
+ */
+export function modeTexts(mode: LinkMode, S: PageStrings): { title: string; doneKey: string; deployHint: boolean } {
+  if (mode === "update") return { title: S.titleUpdate, doneKey: "relinked", deployHint: false };
+  if (mode === "accounts") return { title: S.titleAccounts, doneKey: "accountsUpdated", deployHint: true };
+  return { title: S.title, doneKey: "linked", deployHint: true };
 }
 
 export function escapeHtml(s: string): string {

@@ -1,7 +1,8 @@
 /**
  * The /link/token/create request for one plaid-link node (DESIGN §4, §4.6): a new Item with
  * Transactions and the configured history, or update mode ("Log in again") with the Item's
- * access token and no products, as Plaid asks. Hosted Link adds `hosted_link`; Plaid then serves
+ * access token and no products, as Plaid asks ("Add new accounts" is update mode with account
+ * selection). Hosted Link adds `hosted_link`; Plaid then serves
  * the flow itself and handles OAuth banks, so no `redirect_uri` is needed for it.
  */
 import type { CountryCode, LinkTokenCreateRequest, Products } from "plaid";
@@ -41,6 +42,8 @@ export function linkTokenRequest(config: LinkTokenConfig, input: LinkTokenInput)
     request.transactions = { days_requested: config.daysRequested };
   } else {
     request.access_token = input.accessToken;
+    // "Add new accounts": Plaid shows its account selection in update mode only when asked.
+    if (input.mode === "accounts") request.update = { account_selection_enabled: true };
   }
   if (input.hostedLifetimeSeconds !== undefined) {
     request.hosted_link = { url_lifetime_seconds: input.hostedLifetimeSeconds };

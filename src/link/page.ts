@@ -6,7 +6,7 @@
  * All URLs in the page are relative to it (`<admin>/plaid-sync/link/<session>`) so that it keeps
  * working behind a reverse proxy that serves Node-RED under a path prefix (Home Assistant ingress).
  */
-import { escapeHtml, fill, FILL_JS, newNonce, scriptJson, securityHeaders, shell, type LinkPageBase, type PageStrings, type RenderedPage } from "./html";
+import { escapeHtml, fill, FILL_JS, modeTexts, newNonce, scriptJson, securityHeaders, shell, type LinkPageBase, type PageStrings, type RenderedPage } from "./html";
 import { originOf } from "./origin";
 
 /** localStorage key holding {session, link_token} across the OAuth redirect. */
@@ -81,7 +81,7 @@ const LINK_PAGE_JS = `
       forget();
       var ev = res.body;
       var name = (ev.institution && ev.institution.name) || "";
-      show(fill(cfg.mode === "update" ? S.relinked : S.linked, { institution: name }), "ok");
+      show(fill(S[cfg.doneKey], { institution: name }), "ok");
       detailEl.textContent = "";
       var ul = document.createElement("ul");
       ul.id = "plaid-sync-accounts";
@@ -91,10 +91,12 @@ const LINK_PAGE_JS = `
         ul.appendChild(li);
       });
       detailEl.appendChild(ul);
-      var p = document.createElement("p");
-      p.className = "hint";
-      p.textContent = S.deployHint;
-      detailEl.appendChild(p);
+      if (cfg.deployHint) {
+        var p = document.createElement("p");
+        p.className = "hint";
+        p.textContent = S.deployHint;
+        detailEl.appendChild(p);
+      }
       closeButton();
     }).catch(function () {
       show(S.failed, "err");
@@ -163,9 +165,17 @@ export function renderLinkPage(input: LinkPageInput): RenderedPage {
   const nonce = newNonce();
   const S = input.strings;
   const scriptOrigin = originOf(input.scriptUrl);
-  const cfg = { session: input.session, mode: input.mode, scriptUrl: input.scriptUrl, strings: S };
-  const title = input.mode === "update" ? S.titleUpdate : S.title;
-  const intro = input.mode === "update" && input.institutionName ? fill(S.introUpdate, { institution: input.institutionName }) : input.mode === "update" ? S.introUpdateGeneric : S.intro;
+  const { title, doneKey, deployHint } = modeTexts(input.mode, S);
+  const cfg = { session: input.session, mode: input.mode, scriptUrl: input.scriptUrl, doneKey, deployHint, strings: S };
+  const bank = { institution: input.institutionName || S.yourBank };
+  const intro =
+    input.mode === "accounts"
+      ? fill(S.introAccounts, bank)
+      : input.mode === "update" && input.institutionName
+        ? fill(S.introUpdate, bank)
+        : input.mode === "update"
+          ? S.introUpdateGeneric
+          : S.intro;
   const body = `<h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(intro)}</p>
 <p id="status">${escapeHtml(S.loading)}</p>

@@ -36,6 +36,10 @@ export interface RouteDeps {
 export const PAGE_STRING_KEYS = [
   "title",
   "titleUpdate",
+  "titleAccounts",
+  "introAccounts",
+  "accountsUpdated",
+  "hostedIntroAccounts",
   "intro",
   "introUpdate",
   "introUpdateGeneric",

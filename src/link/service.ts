@@ -105,6 +105,8 @@ export interface HealthReport {
   consentExpiration?: string | null;
   error?: { code: string; type: string; message: string; display_message: string | null } | null;
   needsLogin?: boolean;
+  /** Plaid's last webhook for the Item was NEW_ACCOUNTS_AVAILABLE: "Add new accounts" has something to add. */
+  newAccounts?: boolean;
   /** The token is pending (linked, not yet deployed). */
   pendingDeploy?: boolean;
 }
@@ -231,7 +233,7 @@ export class LinkService {
     editorOrigin?: string;
   }): Promise<CreatedSession> {
     const { mode } = input;
-    if (mode !== "add" && mode !== "update") throw new LinkError(400, this.t("errors.bad-mode"), "BAD_MODE");
+    if (mode !== "add" && mode !== "update" && mode !== "accounts") throw new LinkError(400, this.t("errors.bad-mode"), "BAD_MODE");
     const { link, config } = this.resolveLink(input.link, mode === "add" ? { editorConfig: input.config } : {});
     const s = await this.openSession(link, config, mode, "editor", input.editorOrigin);
     return {
@@ -246,7 +248,7 @@ export class LinkService {
   private async openSession(linkId: string, config: ConfigLike, mode: LinkMode, purpose: SessionPurpose, editorOrigin?: string): Promise<LinkSession> {
     const accessToken = this.currentAccessToken(linkId);
     if (mode === "add" && accessToken) throw new LinkError(409, this.t("errors.already-linked"), "ALREADY_LINKED");
-    if (mode === "update" && !accessToken) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
+    if (mode !== "add" && !accessToken) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
     const hosted = config.linkMode === "hosted";
     if (!hosted && !isSafeScriptSource(linkScriptUrl(config))) {
       throw new LinkError(409, this.t("errors.unsafe-script-source", { url: linkScriptUrl(config) }), "UNSAFE_SCRIPT_SOURCE");
@@ -354,7 +356,7 @@ export class LinkService {
     if (this.now() >= s.linkTokenExpiresAt - 60_000) {
       const config = this.requireConfig(s.configId);
       const accessToken = this.currentAccessToken(s.linkId);
-      if (s.mode === "update" && !accessToken) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
+      if (s.mode !== "add" && !accessToken) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
       const request = linkTokenRequest(config, { linkId: s.linkId, mode: s.mode, accessToken, redirectUri: this.redirectUriFor(config) });
       try {
         const data = (await (await config.getClient()).linkTokenCreate(request)).data;
@@ -422,7 +424,11 @@ export class LinkService {
     return event;
   }
 
-  /** Update mode finished: the Item keeps its access token (no exchange); confirm with Plaid and refresh what we know. */
+  /**
+   * Update mode finished (a login, or "Add new accounts"): the Item keeps its access token (no
+   * exchange); confirm with Plaid and refresh what we know — the account list from /accounts/get,
+   * which after account selection is the user's new choice.
+   */
   private async collectRepaired(s: LinkSession, config: ConfigLike): Promise<LinkEvent> {
     const accessToken = this.currentAccessToken(s.linkId);
     if (!accessToken) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
@@ -438,7 +444,7 @@ export class LinkService {
     const linkNode = this.deps.getLinkNode(s.linkId);
     const accounts = details.accounts.length ? details.accounts : (linkNode?.accounts ?? this.writer.pendingEntry(s.linkId)?.accounts ?? []);
     await this.storeOrFail(s.linkId, { accessToken, itemId: details.itemId, institutionId: details.institutionId, institutionName: details.institutionName, accounts, configId: s.configId });
-    const event: LinkEvent = { mode: "update", linkId: s.linkId, itemId: details.itemId, institution: normaliseInstitution({ institution_id: details.institutionId, name: details.institutionName }), accounts };
+    const event: LinkEvent = { mode: s.mode, linkId: s.linkId, itemId: details.itemId, institution: normaliseInstitution({ institution_id: details.institutionId, name: details.institutionName }), accounts };
     this.writer.announce(event);
     this.endRelink(s.linkId, s.id);
     this.deps.onLoginRepaired?.(s.linkId);
@@ -498,7 +504,7 @@ export class LinkService {
   }
 
   private async collectHosted(s: LinkSession, config: ConfigLike, outcome: HostedSuccess): Promise<PollResult> {
-    if (s.mode === "update") {
+    if (s.mode !== "add") {
       try {
         const ev = await this.collectRepaired(s, config);
         this.deps.sessions.update(s.id, { status: "linked", result: resultOf(ev) });
@@ -667,6 +673,7 @@ export class LinkService {
         consentExpiration: item.consent_expiration_time ?? null,
         error,
         needsLogin: !!error && NEEDS_LOGIN_CODES.has(error.code),
+        newAccounts: res.data.status?.last_webhook?.code_sent === "NEW_ACCOUNTS_AVAILABLE",
         pendingDeploy,
       };
     } catch (err) {

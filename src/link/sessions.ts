@@ -14,7 +14,8 @@
 import { randomBytes } from "crypto";
 import type { LinkedAccount } from "../plaid/types";
 
-export type LinkMode = "add" | "update";
+/** "add": a new Item; "update": log in again; "accounts": update mode with account selection (add or remove accounts). */
+export type LinkMode = "add" | "update" | "accounts";
 export type LinkKind = "embedded" | "hosted";
 /** Started from the editor's dialog, or by a sync that found the Item needing a new login. */
 export type SessionPurpose = "editor" | "relink";

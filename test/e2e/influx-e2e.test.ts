@@ -247,14 +247,15 @@ describe("end to end: Node-RED → InfluxDB 1.x over 30 simulated days", functio
     const tomb = await influx.rows(`SELECT count("amount") AS c FROM "plaid_transactions" WHERE "removed" = true`, DB);
     assert.ok(Number(tomb[0]?.c ?? 0) > 0, "some tombstones were written (pending transactions posted over 30 days)");
 
-    // One balance point per account per sync whose last part was written (none while InfluxDB was down).
-    // Balances come from the accounts /transactions/sync returns (asking again does not move the node's cursor).
+    // One balance point per account per sync whose last part was written (none while InfluxDB was down),
+    // for every account the Item shares: those /transactions/sync returns and the IRA it leaves out.
     const synced = await simCall<{ accounts: Array<{ account_id: string }> }>(sim, "/transactions/sync", { access_token: accessToken, count: 1 });
-    const accounts = synced.accounts.map((a) => a.account_id);
-    assert.ok(accounts.length > 0, "the Item has accounts");
+    const all = await simCall<{ accounts: Array<{ account_id: string; type: string }> }>(sim, "/accounts/get", { access_token: accessToken });
+    const accounts = all.accounts.map((a) => a.account_id);
+    assert.ok(synced.accounts.length > 0 && all.accounts.some((a) => a.type === "investment" && !synced.accounts.some((s) => s.account_id === a.account_id)), "the Item has an account /transactions/sync leaves out");
     const balances = await influx.rows(`SELECT count("current") AS c FROM "plaid_balances" GROUP BY "account_id"`, DB);
     assert.ok(successfulSyncs.length >= DAYS - (OUTAGE_TO - OUTAGE_FROM), `at least one successful sync per day outside the outage (${successfulSyncs.length})`);
-    assert.deepStrictEqual(balances.map((r) => String(r.account_id)).sort(), [...accounts].sort(), "balance points for exactly the synced accounts");
+    assert.deepStrictEqual(balances.map((r) => String(r.account_id)).sort(), [...accounts].sort(), "balance points for exactly the Item's accounts");
     for (const account of accounts) {
       const b = balances.find((r) => r.account_id === account);
       assert.strictEqual(Number(b?.c ?? 0), balanceSyncs.size, `account ${account}: one balance point per sync that was written`);

@@ -102,7 +102,26 @@ export async function deployFromEditor(page: Page, red: NodeRed, until: () => bo
   const before = startedCount(red);
   await page.waitForSelector("#red-ui-header-button-deploy:not(.disabled)");
   await page.click("#red-ui-header-button-deploy");
-  await waitFor(until, { timeoutMs: 20000, what: "the deploy to reach the userDir" });
+  try {
+    await waitFor(until, { timeoutMs: 20000, what: "the deploy to reach the userDir" });
+  } catch (err) {
+    // What the editor said instead (an invalid-node warning, a deploy error) is the useful part.
+    const said = await page
+      .locator("#red-ui-notifications")
+      .innerText()
+      .catch(() => "");
+    // A string, not a function: tsx would wrap a function in helpers the page does not have.
+    const invalid = await page
+      .evaluate(
+        `(() => { const out = []; const see = (n) => { if (n.valid === false) out.push(n.type + " " + n.id + ": " + JSON.stringify(n.validationErrors || "invalid")); };
+          RED.nodes.eachNode(see); RED.nodes.eachConfig(see); return out.join("; "); })()`,
+      )
+      .then(String)
+      .catch(() => "");
+    throw new Error(
+      `${(err as Error).message}${said.trim() ? `; the editor shows: ${said.trim().replace(/\s+/g, " ")}` : ""}${invalid ? `; invalid: ${invalid}` : ""}`,
+    );
+  }
   await page.waitForSelector("#red-ui-header-button-deploy.disabled");
   await waitFor(() => startedCount(red) > before, { timeoutMs: 20000, what: "the deployed flows to start" });
 }

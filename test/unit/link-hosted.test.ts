@@ -200,6 +200,16 @@ describe("link: the /link/token/create request", () => {
     assert.strictEqual(r.hosted_link, undefined);
     assert.strictEqual(r.redirect_uri, "https://x.example/oauth");
     assert.strictEqual(MAX_HOSTED_LIFETIME_SECONDS, 21 * 86400);
+    assert.strictEqual(r.update, undefined, "no account selection when only logging in again");
+  });
+
+  it("\"Add new accounts\": update mode with account selection, in both link modes", () => {
+    for (const extra of [{ hostedLifetimeSeconds: 1800 }, { redirectUri: "https://x.example/oauth" }]) {
+      const r = linkTokenRequest(config, { linkId: "l1", mode: "accounts", accessToken: "access-x", ...extra });
+      assert.strictEqual(r.access_token, "access-x");
+      assert.strictEqual(r.products, undefined);
+      assert.deepStrictEqual(r.update, { account_selection_enabled: true });
+    }
   });
 });
 

@@ -16,6 +16,7 @@ import { startInfluxd, type Influxd } from "../support/influxd";
 import { REPO_ROOT, snapshotPackage, startNodeRed, startSink, type FlowNode, type MessageSink, type NodeRed } from "../support/nodered";
 import { addFault, startTestSimulator, type FaultBody, type Simulator } from "../support/simulator";
 import { allTransactions, linkThroughAdmin, simCall } from "../support/sync-flow";
+import { dashboardChecks, type History } from "./influx-e2e-dashboard";
 
 const DAYS = 30;
 const RESTART_DAY = 10; // clean Node-RED restart before this day's sync
@@ -106,6 +107,8 @@ describe("end to end: Node-RED → InfluxDB 1.x over 30 simulated days", functio
   let sink: MessageSink;
   let pkg: string;
   let failed = false;
+  /** Set when the 30 days are done and checked: what the dashboard tests below need. */
+  let history: History | undefined;
 
   before(async function () {
     assertBuilt();
@@ -274,5 +277,9 @@ describe("end to end: Node-RED → InfluxDB 1.x over 30 simulated days", functio
         assert.ok(!fs.readFileSync(path.join(red.userDir, f), "utf8").includes(secret), `no plaintext secret in ${f}`);
       }
     }
+    history = { accessToken, itemId: linked.itemId, institutionName: linked.institutionName };
   });
+
+  // Every panel of grafana/dashboard.json on what these 30 days left in InfluxDB.
+  dashboardChecks(() => ({ sim, influx, db: DB, history }));
 });

@@ -27,7 +27,7 @@ export function transactionsSync(ctx: HandlerContext): JsonObject {
 
   let accountFilter: number | null = null;
   if (accountIdOpt !== undefined) {
-    accountFilter = item.accountPos(accountIdOpt);
+    accountFilter = item.sharedPos(accountIdOpt);
     if (accountFilter < 0) throw new SimError("INVALID_ACCOUNT_ID");
   }
 
@@ -75,9 +75,9 @@ export function transactionsGet(ctx: HandlerContext): JsonObject {
   options?.string("personal_finance_category_version");
   const item = itemFor(ctx);
   if (start > end) throw invalidField("start_date", "must be on or before end_date");
-  let filter: Set<number> | null = null;
+  let filter = item.sharedFilter();
   if (accountIds) {
-    filter = new Set(accountIds.map((id) => item.accountPos(id)));
+    filter = new Set(accountIds.map((id) => item.sharedPos(id)));
     if (filter.has(-1)) throw new SimError("INVALID_ACCOUNT_ID");
   }
   const entries = item.ledger.netEntries(filter, dayNumber(start), dayNumber(end));

@@ -22,7 +22,14 @@ export interface ItemRecord {
   products: string[];
   login_required: boolean;
   profile: ItemProfile;
+  /** Every account the institution has for this login (positions as in profile.accounts), shared or not. */
   account_ids: string[];
+  /**
+   * Per account: the ledger position from which /transactions/sync delivers it, or null while
+   * it is not shared with the app (Link's account selection). Absent in older state files: all
+   * shared from the start.
+   */
+  shared_since?: Array<number | null>;
   /** Balance before the initial history, chosen so that link-time balances match the profile. */
   opening_cents: number[];
   log: ChangeEvent[];
@@ -37,8 +44,9 @@ export class SimItem {
   readonly ledger: Ledger;
 
   constructor(readonly rec: ItemRecord) {
+    rec.shared_since ??= rec.account_ids.map(() => 0);
     this.history = new BaseHistory(rec.profile, rec.item_id, rec.account_ids, rec.created_date);
-    this.ledger = new Ledger(this.history, rec.log, rec.account_ids);
+    this.ledger = new Ledger(this.history, rec.log, rec.account_ids, rec.shared_since);
   }
 
   static create(init: {
@@ -50,10 +58,11 @@ export class SimItem {
     profile: ItemProfile;
     products: string[];
     webhook: string | null;
-    /** Ids already shown to the user (stand-in Link's account selection); default: derived. */
-    accountIds?: string[];
+    /** Positions in profile.accounts the user chose to share (stand-in Link's account selection); default: all. */
+    sharedPositions?: number[];
   }): SimItem {
-    const accountIds = init.accountIds ?? init.profile.accounts.map((_, i) => plaidId(init.itemId, "acct", i));
+    // The same derivation as the stand-in Link's login, so the ids the user saw are the Item's.
+    const accountIds = init.profile.accounts.map((_, i) => plaidId(init.itemId, "acct", i));
     const rec: ItemRecord = {
       item_id: init.itemId,
       institution_id: init.institutionId,
@@ -67,6 +76,7 @@ export class SimItem {
       login_required: false,
       profile: init.profile,
       account_ids: accountIds,
+      shared_since: accountIds.map((_, i) => (!init.sharedPositions || init.sharedPositions.includes(i) ? 0 : null)),
       opening_cents: init.profile.accounts.map(() => 0),
       log: [],
       last_successful_update: init.createdAt,
@@ -89,16 +99,54 @@ export class SimItem {
     return addDays(this.rec.created_date, this.rec.day);
   }
 
-  accountPos(accountId: string): number {
-    return this.rec.account_ids.indexOf(accountId);
+  private get sharedSince(): Array<number | null> {
+    return this.rec.shared_since as Array<number | null>;
   }
 
-  /** Accounts with balances that follow from the transactions (Plaid sign: positive = money out). */
-  accounts(opts: { withInvestments: boolean }): AccountBase[] {
+  isShared(pos: number): boolean {
+    return this.sharedSince[pos] !== null;
+  }
+
+  /** The position of a shared account; -1 for an unknown or unshared one (INVALID_ACCOUNT_ID). */
+  sharedPos(accountId: string): number {
+    const pos = this.rec.account_ids.indexOf(accountId);
+    return pos >= 0 && this.isShared(pos) ? pos : -1;
+  }
+
+  /** Positions of the shared accounts; null when every account is shared (no filter needed). */
+  sharedFilter(): Set<number> | null {
+    const shared = this.rec.account_ids.map((_, i) => i).filter((i) => this.isShared(i));
+    return shared.length === this.rec.account_ids.length ? null : new Set(shared);
+  }
+
+  /**
+   * Makes exactly these account positions the shared ones (update mode with account selection).
+   * A newly shared account's live transactions are delivered by the next /transactions/sync as
+   * added; an unshared one is simply no longer delivered. Returns whether anything changed.
+   */
+  setShared(positions: ReadonlySet<number>): boolean {
+    const since = this.sharedSince;
+    const added = this.rec.account_ids.map((_, i) => i).filter((i) => positions.has(i) && since[i] === null);
+    let changed = added.length > 0;
+    for (let i = 0; i < since.length; i++) {
+      if (!positions.has(i) && since[i] !== null) {
+        since[i] = null;
+        changed = true;
+      }
+    }
+    // All share from the same point, before their shows, so each show is at or after it.
+    for (const i of added) since[i] = this.ledger.end;
+    for (const i of added) this.ledger.showAccount(i);
+    return changed;
+  }
+
+  /** Accounts with balances that follow from the transactions (Plaid sign: positive = money out); only shared ones unless `unshared`. */
+  accounts(opts: { withInvestments: boolean; unshared?: boolean }): AccountBase[] {
     const totals = this.ledger.totals();
     const out: AccountBase[] = [];
     this.rec.profile.accounts.forEach((a, i) => {
       if (!opts.withInvestments && a.kind === null) return;
+      if (!opts.unshared && !this.isShared(i)) return;
       const t = totals[i];
       let current: number;
       let available: number | null;

@@ -246,6 +246,8 @@ function completeLogin(ctx: HandlerContext, rec: LinkTokenRecord, inst: SimInsti
   const password = text(ctx.body, "password");
   const offered = login(core, rec, inst, username, password);
   let selected = chosenAccounts(rec, offered, ctx.body.account_ids);
+  // Update mode without account selection keeps the Item's accounts, whatever was sent.
+  if (rec.mode === "update" && !rec.accountSelection) selected = offered;
 
   let item: SimItem;
   if (rec.mode === "update") {

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import type { AxiosError } from "axios";
 import type { PlaidApi, Transaction } from "plaid";
 import { completeLinkSession, hostedLinkToken, linkBackend, linkWithAccounts, updateLinkToken, type Json } from "../support/hosted-link";
+import { plaidId } from "../../src/simulator/prng";
 import { linkSandboxItem, simulatorClient, simulatorSuite, startTestSimulator, syncAll, type Simulator } from "../support/simulator";
 
 type Offered = { id: string; name: string; type: string; selected: boolean };
@@ -194,6 +195,44 @@ describe("simulator: update mode with account selection", function () {
     assert.deepEqual(s.results?.item_add_results, [], "no Item was added");
     assert.ok(s.events?.some((e) => e.event_name === "HANDOFF"));
     assert.deepEqual(ids((await client.accountsGet({ access_token: linked.accessToken })).data.accounts), byName(linked.offered, "Plaid Checking", "Plaid Credit Card").sort());
+  });
+
+  it("NEW_ACCOUNTS_AVAILABLE (fire_webhook): the webhook, last_webhook, and one unshared 'Plaid New Savings' that update mode can add", async () => {
+    const hook = "http://127.0.0.1:9/hook";
+    const { accessToken, itemId } = await linkSandboxItem(client, { webhook: hook });
+    const before = ids((await client.accountsGet({ access_token: accessToken })).data.accounts);
+    const fired = await client.sandboxItemFireWebhook({ access_token: accessToken, webhook_code: "NEW_ACCOUNTS_AVAILABLE" as never });
+    assert.equal(fired.data.webhook_fired, true);
+    const sent = sim.webhooksSent().filter((w) => w.payload.item_id === itemId).pop();
+    assert.deepEqual(sent, { url: hook, payload: { webhook_type: "ITEM", webhook_code: "NEW_ACCOUNTS_AVAILABLE", item_id: itemId, error: null, environment: "sandbox" } });
+    assert.equal((await client.itemGet({ access_token: accessToken })).data.status?.last_webhook?.code_sent, "NEW_ACCOUNTS_AVAILABLE");
+    assert.deepEqual(ids((await client.accountsGet({ access_token: accessToken })).data.accounts), before, "not shared until the user adds it");
+    const first = await syncAll(client, accessToken);
+
+    const token = await updateLinkToken(client, accessToken, { accountSelection: true });
+    const up = await updateSession(token, (o) => o.map((a) => a.id));
+    const fresh = up.offered.find((a) => a.name === "Plaid New Savings");
+    assert.ok(fresh, "offered in update mode");
+    assert.equal(fresh.selected, false);
+    assert.equal(fresh.id, plaidId(itemId, "new-account", 0), "deterministic id");
+    const account = (await client.accountsGet({ access_token: accessToken })).data.accounts.find((a) => a.account_id === fresh.id);
+    assert.deepEqual(
+      account && { type: account.type, subtype: account.subtype, mask: account.mask, balances: account.balances },
+      { type: "depository", subtype: "savings", mask: "2222", balances: { available: 500, current: 500, limit: null, iso_currency_code: "USD", unofficial_currency_code: null } },
+    );
+    const next = await syncAll(client, accessToken, first.cursor);
+    assert.deepEqual(next.pages.flatMap((p) => p.added).map((t) => [t.account_id, t.amount, t.pending]), [[fresh.id, -500, false]], "its opening transfer, as added");
+    assert.ok(next.pages[0].accounts.some((a) => a.account_id === fresh.id));
+
+    // A second one is another account; without a webhook URL nothing is fired or opened.
+    await client.sandboxItemFireWebhook({ access_token: accessToken, webhook_code: "NEW_ACCOUNTS_AVAILABLE" as never });
+    const again = await updateSession(await updateLinkToken(client, accessToken, { accountSelection: true }), (o) => o.filter((a) => a.selected).map((a) => a.id));
+    assert.deepEqual(again.offered.filter((a) => !a.selected).map((a) => a.name), ["Plaid New Savings 2"]);
+    const plain = await linkSandboxItem(client);
+    const e = await plaidError(() => client.sandboxItemFireWebhook({ access_token: plain.accessToken, webhook_code: "NEW_ACCOUNTS_AVAILABLE" as never }));
+    assert.equal(e.error_code, "SANDBOX_WEBHOOK_INVALID");
+    const offered = (await updateSession(await updateLinkToken(client, plain.accessToken, { accountSelection: true }), (o) => o.map((a) => a.id))).offered;
+    assert.ok(!offered.some((a) => a.name.startsWith("Plaid New Savings")));
   });
 
   it("survives a restart: the shared accounts and their pending delivery are in the state file", async () => {

@@ -13,6 +13,11 @@ export interface AccountTemplate {
   /** The balance `current` shows at link time; later activity moves it. */
   startCurrentCents: number;
   limitCents: number | null;
+  /**
+   * Opened after the Item was created (NEW_ACCOUNTS_AVAILABLE): not part of the generated
+   * history, whose account choice must not change, so its activity is in the change log.
+   */
+  addedLater?: boolean;
 }
 
 /** Plaid's standard Sandbox accounts (plaid-api-notes §4.2); the IRA shows /sync omits investments. */
@@ -22,6 +27,25 @@ export const STANDARD_ACCOUNTS: readonly AccountTemplate[] = [
   { name: "Plaid Credit Card", mask: "3333", official_name: "Plaid Diamond 12.5% APR Interest Credit Card", type: "credit", subtype: "credit card", kind: "credit", currency: "USD", startCurrentCents: 41000, limitCents: 200000 },
   { name: "Plaid IRA", mask: "5555", official_name: null, type: "investment", subtype: "ira", kind: null, currency: "USD", startCurrentCents: 11001, limitCents: null },
 ];
+
+/**
+ * The account /sandbox/item/fire_webhook NEW_ACCOUNTS_AVAILABLE opens at the institution (the
+ * k-th one is "Plaid New Savings k+1" from the second on), funded with `startCurrentCents`.
+ */
+export function newAccountTemplate(k: number): AccountTemplate {
+  return {
+    name: k === 0 ? "Plaid New Savings" : `Plaid New Savings ${k + 1}`,
+    mask: String(2222 + k * 1000).slice(-4),
+    official_name: "Plaid Bronze Standard 0.2% Interest Saving",
+    type: "depository",
+    subtype: "savings",
+    kind: "savings",
+    currency: "USD",
+    startCurrentCents: 50000,
+    limitCents: null,
+    addedLater: true,
+  };
+}
 
 /** Maps a Plaid type/subtype to the generated activity it should carry. */
 export function kindFor(type: string, subtype: string | null): AccountKind | null {

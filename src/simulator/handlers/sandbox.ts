@@ -2,7 +2,7 @@ import { findInstitution, type SimInstitution } from "../data/institutions";
 import { profileFor } from "../data/users";
 import { addDays, dayNumber } from "../dates";
 import { SimError, invalidField, itemLoginRequiredObject } from "../errors";
-import { addSandboxTransactions, type CustomSandboxTxn } from "../ledger/activity";
+import { addSandboxTransactions, openNewAccount, type CustomSandboxTxn } from "../ledger/activity";
 import type { SimulatorCore } from "../core";
 import type { SimItem } from "../store/item";
 import { Fields, isObject, type JsonObject } from "../validate";
@@ -99,6 +99,11 @@ export function sandboxFireWebhook(ctx: HandlerContext): JsonObject {
       break;
     case "ERROR":
       payload = { webhook_type: "ITEM", webhook_code: code, item_id: item.itemId, error: { ...itemLoginRequiredObject(), status: 400 }, environment: "sandbox" };
+      break;
+    case "NEW_ACCOUNTS_AVAILABLE":
+      // Plaid's webhook says the user has accounts not shared yet; the simulator opens one.
+      openNewAccount(item);
+      payload = { webhook_type: "ITEM", webhook_code: code, item_id: item.itemId, error: null, environment: "sandbox" };
       break;
     case "PENDING_DISCONNECT":
       payload = { webhook_type: "ITEM", webhook_code: code, item_id: item.itemId, reason: "INSTITUTION_MIGRATION", environment: "sandbox" };

@@ -1,4 +1,4 @@
-import { isLiability } from "../data/accounts";
+import { isLiability, type AccountTemplate } from "../data/accounts";
 import { currencyFields } from "../data/catalog";
 import { BaseHistory } from "../data/history";
 import type { ItemProfile } from "../data/profile";
@@ -138,6 +138,23 @@ export class SimItem {
     for (const i of added) since[i] = this.ledger.end;
     for (const i of added) this.ledger.showAccount(i);
     return changed;
+  }
+
+  /**
+   * Opens an account at the institution after the Item was created, not shared (the user adds
+   * it in update mode with account selection). Its id is derived from the Item and its number
+   * among such accounts, so it is the same on every run.
+   */
+  addAccount(template: AccountTemplate): string {
+    const rec = this.rec;
+    const k = rec.profile.accounts.filter((a) => a.addedLater).length;
+    const id = plaidId(rec.item_id, "new-account", k);
+    rec.profile.accounts.push({ ...template, addedLater: true });
+    rec.account_ids.push(id);
+    rec.opening_cents.push(0);
+    this.sharedSince.push(null);
+    this.ledger.accountAdded(id);
+    return id;
   }
 
   /** Accounts with balances that follow from the transactions (Plaid sign: positive = money out); only shared ones unless `unshared`. */

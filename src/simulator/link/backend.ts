@@ -254,6 +254,8 @@ function completeLogin(ctx: HandlerContext, rec: LinkTokenRecord, inst: SimInsti
     item = updateItem(core, rec);
     const wasBroken = item.rec.login_required;
     item.rec.login_required = false;
+    // A re-login renews the consent, as Plaid's update mode does for an expiring Item.
+    item.renewConsent(core.now());
     if (rec.accountSelection) item.setShared(new Set(selected.map((a) => item.rec.account_ids.indexOf(a.id))));
     core.store.save();
     if (wasBroken) core.webhooks.send(item, { webhook_type: "ITEM", webhook_code: "LOGIN_REPAIRED", item_id: item.itemId, environment: "sandbox" });

@@ -2,7 +2,7 @@ import { isLiability, type AccountTemplate } from "../data/accounts";
 import { currencyFields } from "../data/catalog";
 import { BaseHistory } from "../data/history";
 import type { ItemProfile } from "../data/profile";
-import { addDays } from "../dates";
+import { addDays, isoSeconds } from "../dates";
 import { Ledger, type ChangeEvent } from "../ledger/ledger";
 import { plaidId } from "../prng";
 import type { AccountBase } from "../types";
@@ -36,6 +36,8 @@ export interface ItemRecord {
   last_successful_update: string;
   last_webhook: { sent_at: string; code_sent: string } | null;
   sync_called: boolean;
+  /** Item.consent_expiration_time (see ItemProfile.consentExpirationDays); absent in older files: null. */
+  consent_expiration_time?: string | null;
 }
 
 /** An Item with its ledger; the ledger is rebuilt from the record, never stored. */
@@ -84,6 +86,7 @@ export class SimItem {
       sync_called: false,
     };
     const item = new SimItem(rec);
+    item.renewConsent(Date.parse(init.createdAt));
     const totals = item.ledger.totals();
     rec.opening_cents = init.profile.accounts.map((a, i) =>
       isLiability(a.type) ? a.startCurrentCents - totals[i].postedCents : a.startCurrentCents + totals[i].postedCents,
@@ -138,6 +141,12 @@ export class SimItem {
     for (const i of added) since[i] = this.ledger.end;
     for (const i of added) this.ledger.showAccount(i);
     return changed;
+  }
+
+  /** Consent runs for the profile's days from `nowMs` (link time, or a completed update mode). */
+  renewConsent(nowMs: number): void {
+    const days = this.rec.profile.consentExpirationDays;
+    this.rec.consent_expiration_time = days ? isoSeconds(new Date(nowMs + Math.round(days * 86_400_000))) : null;
   }
 
   /**

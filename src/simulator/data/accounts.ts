@@ -7,7 +7,7 @@ export interface AccountTemplate {
   official_name: string | null;
   type: "depository" | "credit" | "loan" | "investment" | "other";
   subtype: string | null;
-  /** Which generated activity the account gets; null: none (investment accounts). */
+  /** Which generated activity the account gets; null: none, not in /transactions/sync (investment, non-student loan, other). */
   kind: AccountKind | null;
   currency: string;
   /** The balance `current` shows at link time; later activity moves it. */
@@ -47,11 +47,15 @@ export function newAccountTemplate(k: number): AccountTemplate {
   };
 }
 
-/** Maps a Plaid type/subtype to the generated activity it should carry. */
+/**
+ * Maps a Plaid type/subtype to the generated activity it should carry; null: none, and the
+ * account is left out of /transactions/sync, which (spec) "supports credit, depository, and some
+ * loan-type accounts (only those with account subtype student)" — not investment, mortgage, ….
+ */
 export function kindFor(type: string, subtype: string | null): AccountKind | null {
   if (type === "depository") return subtype === "checking" || subtype === null ? "checking" : "savings";
   if (type === "credit") return "credit";
-  if (type === "loan") return "loan";
+  if (type === "loan" && subtype === "student") return "loan";
   return null;
 }
 

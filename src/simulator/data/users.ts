@@ -120,6 +120,8 @@ export function customProfile(password: string): ItemProfile {
     });
     const txns = raw.transactions ?? [];
     if (!Array.isArray(txns)) throw invalidField(`${at}.transactions`, "must be an array");
+    if (txns.length && accounts[pos].kind === null)
+      throw invalidField(`${at}.transactions`, "are not supported on this account type: /transactions/sync covers depository, credit and student loan accounts");
     txns.forEach((t: unknown, k) => {
       const tt = `${at}.transactions[${k}]`;
       if (!isObject(t)) throw invalidField(tt, "must be an object");

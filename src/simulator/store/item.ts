@@ -178,7 +178,8 @@ export class SimItem {
       let available: number | null;
       if (a.kind === null) {
         current = a.startCurrentCents;
-        available = a.type === "investment" ? null : current;
+        // Plaid's Sandbox investment and loan accounts have no available balance (plaid-api-notes §4.2).
+        available = a.type === "investment" || a.type === "loan" ? null : current;
       } else if (isLiability(a.type)) {
         current = this.rec.opening_cents[i] + t.postedCents;
         available = a.limitCents !== null ? a.limitCents - current - t.pendingCents : null;

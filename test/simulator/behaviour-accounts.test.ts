@@ -9,24 +9,12 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { AxiosError } from "axios";
 import type { PlaidApi, Transaction } from "plaid";
 import { completeLinkSession, hostedLinkToken, linkBackend, linkWithAccounts, updateLinkToken, type Json } from "../support/hosted-link";
 import { plaidId } from "../../src/simulator/prng";
-import { linkSandboxItem, simulatorClient, simulatorSuite, startTestSimulator, syncAll, type Simulator } from "../support/simulator";
+import { linkSandboxItem, plaidErrorOf, simulatorClient, simulatorSuite, startTestSimulator, syncAll, type Simulator } from "../support/simulator";
 
 type Offered = { id: string; name: string; type: string; selected: boolean };
-
-async function plaidError(fn: () => Promise<unknown>): Promise<{ error_code: string; error_type: string; error_message: string }> {
-  try {
-    await fn();
-  } catch (e) {
-    const data = (e as AxiosError).response?.data as { error_code: string; error_type: string; error_message: string } | undefined;
-    assert.ok(data, `expected a Plaid error, got ${String(e)}`);
-    return data;
-  }
-  assert.fail("expected the call to fail");
-}
 
 const ids = (accounts: Array<{ account_id: string }>): string[] => accounts.map((a) => a.account_id).sort();
 const byName = (offered: Array<{ id: string; name: string }>, ...names: string[]): string[] =>
@@ -117,8 +105,8 @@ describe("simulator: update mode with account selection", function () {
     assert.ok(up.offered.every((a) => a.selected), "all shared before");
     assert.ok(!up.metadata.accounts.some((a) => a.id === credit));
     assert.deepEqual(ids((await client.accountsGet({ access_token: accessToken })).data.accounts), all.filter((id) => id !== credit));
-    assert.equal((await plaidError(() => client.accountsGet({ access_token: accessToken, options: { account_ids: [credit] } }))).error_code, "INVALID_ACCOUNT_ID");
-    assert.equal((await plaidError(() => client.transactionsSync({ access_token: accessToken, options: { account_id: credit } }))).error_code, "INVALID_ACCOUNT_ID");
+    assert.equal((await plaidErrorOf(() => client.accountsGet({ access_token: accessToken, options: { account_ids: [credit] } }))).error_code, "INVALID_ACCOUNT_ID");
+    assert.equal((await plaidErrorOf(() => client.transactionsSync({ access_token: accessToken, options: { account_id: credit } }))).error_code, "INVALID_ACCOUNT_ID");
 
     for (let day = 0; day < 4; day++) await client.transactionsRefresh({ access_token: accessToken });
     const later = await syncAll(client, accessToken, first.cursor);
@@ -174,7 +162,7 @@ describe("simulator: update mode with account selection", function () {
       [{ user: true }, /^update\.user requires a user_token/],
     ];
     for (const [update, message] of cases) {
-      const e = await plaidError(() => client.linkTokenCreate({ ...base, update: update as never }));
+      const e = await plaidErrorOf(() => client.linkTokenCreate({ ...base, update: update as never }));
       assert.deepEqual([e.error_type, e.error_code], ["INVALID_REQUEST", "INVALID_FIELD"], JSON.stringify(update));
       assert.match(e.error_message, message);
     }
@@ -229,7 +217,7 @@ describe("simulator: update mode with account selection", function () {
     const again = await updateSession(await updateLinkToken(client, accessToken, { accountSelection: true }), (o) => o.filter((a) => a.selected).map((a) => a.id));
     assert.deepEqual(again.offered.filter((a) => !a.selected).map((a) => a.name), ["Plaid New Savings 2"]);
     const plain = await linkSandboxItem(client);
-    const e = await plaidError(() => client.sandboxItemFireWebhook({ access_token: plain.accessToken, webhook_code: "NEW_ACCOUNTS_AVAILABLE" as never }));
+    const e = await plaidErrorOf(() => client.sandboxItemFireWebhook({ access_token: plain.accessToken, webhook_code: "NEW_ACCOUNTS_AVAILABLE" as never }));
     assert.equal(e.error_code, "SANDBOX_WEBHOOK_INVALID");
     const offered = (await updateSession(await updateLinkToken(client, plain.accessToken, { accountSelection: true }), (o) => o.map((a) => a.id))).offered;
     assert.ok(!offered.some((a) => a.name.startsWith("Plaid New Savings")));

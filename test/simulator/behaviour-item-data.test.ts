@@ -5,24 +5,12 @@
  * /transactions/sync return (investment omitted from sync, student loans in it, mortgages not).
  */
 import assert from "node:assert/strict";
-import type { AxiosError } from "axios";
 import type { PlaidApi, Transaction } from "plaid";
 import { completeLinkSession, updateLinkToken } from "../support/hosted-link";
-import { linkSandboxItem, simulatorSuite, syncAll, type Simulator } from "../support/simulator";
+import { linkSandboxItem, plaidErrorOf, simulatorSuite, syncAll, type Simulator } from "../support/simulator";
 
 const DAY_MS = 86_400_000;
 const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
-async function plaidError(fn: () => Promise<unknown>): Promise<{ error_type: string; error_code: string; error_message: string }> {
-  try {
-    await fn();
-  } catch (e) {
-    const data = (e as AxiosError).response?.data as { error_type: string; error_code: string; error_message: string } | undefined;
-    assert.ok(data, `expected a Plaid error, got ${String(e)}`);
-    return data;
-  }
-  assert.fail("expected the call to fail");
-}
 
 const custom = (cfg: Record<string, unknown>): string => JSON.stringify(cfg);
 const plusDays = (iso: string, days: number): string => new Date(Date.parse(iso) + days * DAY_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -62,7 +50,7 @@ describe("simulator: Item data (consent, categories, account types)", function (
 
     it("a wrong consent_expiration_days → INVALID_FIELD naming it", async () => {
       for (const days of ["90", 0, -1, 3651, true]) {
-        const e = await plaidError(() => linkSandboxItem(client, { username: "user_custom", password: custom({ simulator: { consent_expiration_days: days } }) }));
+        const e = await plaidErrorOf(() => linkSandboxItem(client, { username: "user_custom", password: custom({ simulator: { consent_expiration_days: days } }) }));
         assert.deepEqual([e.error_type, e.error_code], ["INVALID_REQUEST", "INVALID_FIELD"], String(days));
         assert.match(e.error_message, /^options\.override_password\.simulator\.consent_expiration_days must be a number/);
       }
@@ -137,11 +125,11 @@ describe("simulator: Item data (consent, categories, account types)", function (
     it("anything but v1 / v2 → INVALID_FIELD naming options.personal_finance_category_version (sync and get)", async () => {
       const { accessToken } = await linkSandboxItem(client);
       for (const version of ["v3", "V2", 2, ""]) {
-        const e = await plaidError(() => client.transactionsSync({ access_token: accessToken, options: { personal_finance_category_version: version as never } }));
+        const e = await plaidErrorOf(() => client.transactionsSync({ access_token: accessToken, options: { personal_finance_category_version: version as never } }));
         assert.deepEqual([e.error_type, e.error_code], ["INVALID_REQUEST", "INVALID_FIELD"]);
         assert.match(e.error_message, /^options\.personal_finance_category_version must be/);
       }
-      const e = await plaidError(() => client.transactionsGet({ access_token: accessToken, start_date: "2024-01-01", end_date: "2024-06-15", options: { personal_finance_category_version: "v9" as never } }));
+      const e = await plaidErrorOf(() => client.transactionsGet({ access_token: accessToken, start_date: "2024-01-01", end_date: "2024-06-15", options: { personal_finance_category_version: "v9" as never } }));
       assert.match(e.error_message, /^options\.personal_finance_category_version must be one of: v1, v2/);
     });
   });
@@ -185,7 +173,7 @@ describe("simulator: Item data (consent, categories, account types)", function (
 
     it("user_custom transactions on an account sync does not cover → INVALID_FIELD", async () => {
       const password = custom({ override_accounts: [{ type: "loan", subtype: "mortgage", starting_balance: 1000, transactions: [{ date_transacted: "2024-06-01", date_posted: "2024-06-01", amount: -500, description: "PAYMENT" }] }] });
-      const e = await plaidError(() => linkSandboxItem(client, { username: "user_custom", password }));
+      const e = await plaidErrorOf(() => linkSandboxItem(client, { username: "user_custom", password }));
       assert.equal(e.error_code, "INVALID_FIELD");
       assert.match(e.error_message, /^options\.override_password\.override_accounts\[0\]\.transactions are not supported/);
     });

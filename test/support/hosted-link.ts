@@ -17,15 +17,16 @@ export async function linkBackend(sim: Pick<Simulator, "url">, route: string, bo
   return { status: res.status, data: (await res.json()) as Json };
 }
 
+/** The fields every test link token shares (Plaid requires them). */
+const TOKEN_BASE: Pick<LinkTokenCreateRequest, "client_name" | "language" | "country_codes"> = { client_name: "Node-RED", language: "en", country_codes: ["US" as never] };
+
 /** /link/token/create with `hosted_link` (add mode, or update mode with `accessToken`). */
 export async function hostedLinkToken(
   client: PlaidApi,
   opts: { hosted?: LinkTokenCreateHostedLink; accessToken?: string; extra?: Partial<LinkTokenCreateRequest> } = {},
 ): Promise<{ linkToken: string; url: string; expiration: string }> {
   const r = await client.linkTokenCreate({
-    client_name: "Node-RED",
-    language: "en",
-    country_codes: ["US" as never],
+    ...TOKEN_BASE,
     user: { client_user_id: "hosted-user" },
     ...(opts.accessToken ? { access_token: opts.accessToken } : { products: ["transactions" as never] }),
     hosted_link: opts.hosted ?? {},
@@ -78,14 +79,7 @@ export async function linkWithAccounts(
   pick: (offered: Array<{ id: string; name: string; type: string }>) => string[],
   opts: { institutionId?: string; username?: string; password?: string; webhook?: string } = {},
 ): Promise<{ accessToken: string; itemId: string; offered: Array<{ id: string; name: string; type: string }>; shared: string[] }> {
-  const r = await client.linkTokenCreate({
-    client_name: "Node-RED",
-    language: "en",
-    country_codes: ["US" as never],
-    user: { client_user_id: "subset-user" },
-    products: ["transactions" as never],
-    ...(opts.webhook ? { webhook: opts.webhook } : {}),
-  });
+  const r = await client.linkTokenCreate({ ...TOKEN_BASE, user: { client_user_id: "subset-user" }, products: ["transactions" as never], ...(opts.webhook ? { webhook: opts.webhook } : {}) });
   let offered: Array<{ id: string; name: string; type: string }> = [];
   const done = await completeLinkSession(sim, r.data.link_token, {
     institutionId: opts.institutionId,
@@ -104,9 +98,7 @@ export async function linkWithAccounts(
 /** An update-mode link token, with Plaid's `update.account_selection_enabled` if asked. */
 export async function updateLinkToken(client: PlaidApi, accessToken: string, opts: { accountSelection?: boolean; hosted?: LinkTokenCreateHostedLink } = {}): Promise<string> {
   const r = await client.linkTokenCreate({
-    client_name: "Node-RED",
-    language: "en",
-    country_codes: ["US" as never],
+    ...TOKEN_BASE,
     user: { client_user_id: "update-user" },
     access_token: accessToken,
     ...(opts.accountSelection === undefined ? {} : { update: { account_selection_enabled: opts.accountSelection } }),

@@ -74,7 +74,8 @@ export interface Transaction {
   payment_channel: "online" | "in store" | "other";
   pending: boolean;
   pending_transaction_id: string | null;
-  personal_finance_category: { primary: string; detailed: string; confidence_level: string | null } | null;
+  /** Kept as v1 (`version` absent in older state files); responses map it to the version asked for (data/pfc.ts). */
+  personal_finance_category: { primary: string; detailed: string; confidence_level: string | null; version?: "v1" | "v2" } | null;
   personal_finance_category_icon_url: string;
   transaction_id: string;
   transaction_code: string | null;

@@ -247,7 +247,7 @@ describe("simulator: Hosted Link behaviour", function () {
       assert.equal((await plaidError(() => client.itemPublicTokenExchange({ public_token: r.public_token }))).error_code, "INVALID_PUBLIC_TOKEN", "single use");
     });
 
-    it("update mode: repairs ITEM_LOGIN_REQUIRED, fires LOGIN_REPAIRED, and its public token belongs to the same Item", async () => {
+    it("update mode: repairs ITEM_LOGIN_REQUIRED, fires LOGIN_REPAIRED; the session succeeds with no Item add", async () => {
       const { accessToken, itemId } = await linkSandboxItem(client, { webhook: "http://127.0.0.1:9/hook" });
       await client.sandboxItemResetLogin({ access_token: accessToken });
       const t = await hostedLinkToken(client, { accessToken, hosted: { url_lifetime_seconds: 86_400 } });
@@ -256,8 +256,11 @@ describe("simulator: Hosted Link behaviour", function () {
       await completeLinkSession(sim, t.linkToken);
       assert.equal((await client.itemGet({ access_token: accessToken })).data.item.error, null);
       assert.ok(sim.webhooksSent().some((w) => w.payload.item_id === itemId && w.payload.webhook_code === "LOGIN_REPAIRED"));
-      const r = (await tokenGet(t.linkToken)).link_sessions![0].results!.item_add_results[0];
-      assert.equal((await client.itemPublicTokenExchange({ public_token: r.public_token })).data.item_id, itemId);
+      const session = (await tokenGet(t.linkToken)).link_sessions![0];
+      assert.deepEqual(session.results?.item_add_results, [], "update mode adds no Item");
+      assert.equal(session.exit, undefined);
+      assert.ok(session.finished_at);
+      assert.equal((await client.accountsGet({ access_token: accessToken })).data.item.item_id, itemId, "the same access token works");
       assert.equal(await pageStatus(t.url), 409);
     });
   });

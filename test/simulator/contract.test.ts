@@ -9,7 +9,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AxiosError } from "axios";
 import type { LinkTokenGetResponse, PlaidApi, TransactionsSyncResponse } from "plaid";
-import { completeLinkSession, hostedLinkToken, linkBackend } from "../support/hosted-link";
+import { completeLinkSession, hostedLinkToken, linkBackend, linkWithAccounts } from "../support/hosted-link";
 import { assertValid, requireSpec, validateError, validateResponse, validateSchema } from "../support/openapi";
 import { linkSandboxItem, simulatorClient, startTestSimulator, syncAll, type Simulator } from "../support/simulator";
 
@@ -101,6 +101,21 @@ async function webhookReceiver(): Promise<{ url: string; bodies: Array<Record<st
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+  /** A /link/token/get body, and each part against its own component so a failure names the part. */
+  function validTokenGet(body: LinkTokenGetResponse): LinkTokenGetResponse {
+    valid("/link/token/get", body);
+    for (const s of body.link_sessions ?? []) {
+      assertValid(validateSchema("LinkTokenGetSessionsResponse", s), "link session", s);
+      for (const e of s.events ?? []) assertValid(validateSchema("LinkEvent", e), "LinkEvent", e);
+      for (const r of s.results?.item_add_results ?? []) assertValid(validateSchema("LinkSessionItemAddResult", r), "item_add_result", r);
+      if (s.results) assertValid(validateSchema("LinkSessionResults", s.results), "results", s.results);
+      if (s.exit) assertValid(validateSchema("LinkSessionExit", s.exit), "exit", s.exit);
+      if (s.exit?.error) assertValid(validateError(s.exit.error), "exit.error", s.exit.error);
+    }
+    assertValid(validateSchema("LinkTokenGetMetadataResponse", body.metadata), "metadata", body.metadata);
+    return body;
+  }
 
 const LINK_BASE = { client_name: "Node-RED", language: "en", country_codes: ["US" as never], user: { client_user_id: "contract-user" } };
 
@@ -266,20 +281,6 @@ describe("simulator: contract with Plaid's OpenAPI spec", function () {
   });
 
   describe("Hosted Link: /link/token/create with hosted_link, /link/token/get", () => {
-    /** A /link/token/get body, and each part against its own component so a failure names the part. */
-    function validTokenGet(body: LinkTokenGetResponse): LinkTokenGetResponse {
-      valid("/link/token/get", body);
-      for (const s of body.link_sessions ?? []) {
-        assertValid(validateSchema("LinkTokenGetSessionsResponse", s), "link session", s);
-        for (const e of s.events ?? []) assertValid(validateSchema("LinkEvent", e), "LinkEvent", e);
-        for (const r of s.results?.item_add_results ?? []) assertValid(validateSchema("LinkSessionItemAddResult", r), "item_add_result", r);
-        if (s.results) assertValid(validateSchema("LinkSessionResults", s.results), "results", s.results);
-        if (s.exit) assertValid(validateSchema("LinkSessionExit", s.exit), "exit", s.exit);
-        if (s.exit?.error) assertValid(validateError(s.exit.error), "exit.error", s.exit.error);
-      }
-      assertValid(validateSchema("LinkTokenGetMetadataResponse", body.metadata), "metadata", body.metadata);
-      return body;
-    }
 
     it("/link/token/create: hosted_link {} and with every field, in add and in update mode", async () => {
       const plain = await client.linkTokenCreate({ ...LINK_BASE, products: ["transactions" as never] });
@@ -373,16 +374,16 @@ describe("simulator: contract with Plaid's OpenAPI spec", function () {
       assert.equal(s.results, undefined);
     });
 
-    it("/link/token/get in update mode after success: the public token belongs to the same Item", async () => {
+    it("/link/token/get in update mode after success: results with no item_add_results (no Item was added)", async () => {
       const { accessToken, itemId } = await linkSandboxItem(client);
       await client.sandboxItemResetLogin({ access_token: accessToken });
       const t = await hostedLinkToken(client, { accessToken, hosted: { url_lifetime_seconds: 86_400 } });
       await completeLinkSession(sim, t.linkToken);
       const got = validTokenGet((await client.linkTokenGet({ link_token: t.linkToken })).data);
       assert.deepEqual(got.metadata.initial_products, []);
-      const r = got.link_sessions![0].results!.item_add_results[0];
-      assert.equal((await client.itemPublicTokenExchange({ public_token: r.public_token })).data.item_id, itemId);
-      valid("/item/get", (await client.itemGet({ access_token: accessToken })).data);
+      assert.deepEqual(got.link_sessions![0].results!.item_add_results, []);
+      const item = valid("/item/get", (await client.itemGet({ access_token: accessToken })).data);
+      assert.equal(item.item.item_id, itemId);
     });
 
     it("errors: url_lifetime_seconds out of range → INVALID_FIELD naming it; unknown link token → INVALID_LINK_TOKEN", async () => {
@@ -399,6 +400,59 @@ describe("simulator: contract with Plaid's OpenAPI spec", function () {
         type: "INVALID_INPUT",
         code: "INVALID_LINK_TOKEN",
       });
+    });
+  });
+
+  describe("account selection in update mode, new accounts, consent, PFC v2, account types", () => {
+    it("/link/token/create with update; /accounts/get, /transactions/sync (added accounts, a new one) and /link/token/get after update mode", async () => {
+      const hosted = "http://127.0.0.1:9/hook";
+      const linked = await linkWithAccounts(sim, client, (o) => [o[0].id], { webhook: hosted });
+      const first = await syncAll(client, linked.accessToken);
+      valid("/sandbox/item/fire_webhook", (await client.sandboxItemFireWebhook({ access_token: linked.accessToken, webhook_code: "NEW_ACCOUNTS_AVAILABLE" as never })).data);
+      const created = await client.linkTokenCreate({ ...LINK_BASE, access_token: linked.accessToken, update: { account_selection_enabled: true }, hosted_link: {} });
+      valid("/link/token/create", created.data);
+      await completeLinkSession(sim, created.data.link_token, { onLogin: (o) => o.filter((a) => a.type !== "credit").map((a) => a.id) });
+      const accounts = valid("/accounts/get", (await client.accountsGet({ access_token: linked.accessToken })).data);
+      assert.ok(accounts.accounts.some((a) => a.name === "Plaid New Savings"));
+      const next = await syncAll(client, linked.accessToken, first.cursor);
+      assert.ok(next.pages[0].added.length > 0);
+      for (const page of next.pages) valid("/transactions/sync", page);
+      const got = validTokenGet((await client.linkTokenGet({ link_token: created.data.link_token })).data);
+      assert.deepEqual(got.link_sessions![0].results!.item_add_results, []);
+    });
+
+    it("/item/get and /accounts/get with consent_expiration_time; /transactions/sync and /transactions/get with PFC v1 and v2", async () => {
+      const password = JSON.stringify({ override_accounts: [{ type: "depository", subtype: "checking", starting_balance: 100 }], simulator: { seed: 3, transactions: 40, consent_expiration_days: 365 } });
+      const { accessToken } = await linkSandboxItem(client, { username: "user_custom", password });
+      const item = valid("/item/get", (await client.itemGet({ access_token: accessToken })).data);
+      assert.ok(item.item.consent_expiration_time);
+      valid("/accounts/get", (await client.accountsGet({ access_token: accessToken })).data);
+      for (const version of ["v1", "v2"]) {
+        const sync = valid("/transactions/sync", (await client.transactionsSync({ access_token: accessToken, options: { personal_finance_category_version: version as never } })).data);
+        assert.ok(sync.added.length > 0 && sync.added.every((t) => t.personal_finance_category?.version === version));
+        const get = await client.transactionsGet({ access_token: accessToken, start_date: "2020-01-01", end_date: TODAY, options: { personal_finance_category_version: version as never } });
+        valid("/transactions/get", get.data);
+      }
+    });
+
+    it("/accounts/get and /transactions/sync with investment and loan accounts", async () => {
+      const password = JSON.stringify({
+        override_accounts: [
+          { type: "loan", subtype: "student", starting_balance: 65262 },
+          { type: "loan", subtype: "mortgage", starting_balance: 56302.06 },
+          { type: "investment", subtype: "401k", starting_balance: 23631.98 },
+        ],
+        simulator: { seed: 5, transactions: 30 },
+      });
+      const { accessToken } = await linkSandboxItem(client, { username: "user_custom", password });
+      valid("/accounts/get", (await client.accountsGet({ access_token: accessToken })).data);
+      valid("/transactions/sync", (await client.transactionsSync({ access_token: accessToken })).data);
+    });
+
+    it("errors: update of the wrong type, a bad personal_finance_category_version → 400 INVALID_REQUEST INVALID_FIELD", async () => {
+      const { accessToken } = await linkSandboxItem(client);
+      await expectPlaidError("update.account_selection_enabled", () => client.linkTokenCreate({ ...LINK_BASE, access_token: accessToken, update: { account_selection_enabled: "yes" as never } }), { status: 400, type: "INVALID_REQUEST", code: "INVALID_FIELD" });
+      await expectPlaidError("pfc version", () => client.transactionsSync({ access_token: accessToken, options: { personal_finance_category_version: "v3" as never } }), { status: 400, type: "INVALID_REQUEST", code: "INVALID_FIELD" });
     });
   });
 

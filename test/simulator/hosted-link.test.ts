@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import type { PlaidApi } from "plaid";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { launchBrowser, requireChromium, screenshot, serveOnLoopback } from "../support/browser";
-import { completeLinkSession, hostedLinkToken, startPrefixProxy } from "../support/hosted-link";
+import { completeLinkSession, hostedLinkToken, linkWithAccounts, startPrefixProxy } from "../support/hosted-link";
 import { linkSandboxItem, simulatorClient, startTestSimulator, type Simulator } from "../support/simulator";
 
 interface Watch {
@@ -193,9 +193,36 @@ describe("simulator: Hosted Link page in Chromium", function () {
 
     const item = await client.itemGet({ access_token: accessToken });
     assert.equal(item.data.item.error, null, "ITEM_LOGIN_REQUIRED cleared");
-    const result = (await tokenGet(t.linkToken)).link_sessions![0].results!.item_add_results[0];
-    assert.equal((await client.itemPublicTokenExchange({ public_token: result.public_token })).data.item_id, itemId);
+    const session = (await tokenGet(t.linkToken)).link_sessions![0];
+    assert.deepEqual(session.results?.item_add_results, [], "update mode adds no Item");
+    assert.equal((await client.itemGet({ access_token: accessToken })).data.item.item_id, itemId);
     assert.equal((await client.transactionsSync({ access_token: accessToken })).status, 200);
+    assert.deepEqual(watch.problems, []);
+  });
+
+  it("update mode with account selection: the hosted page offers every account, the shared one checked; the Item shares the new selection", async () => {
+    const linked = await linkWithAccounts(sim, client, (o) => o.filter((a) => a.name === "Plaid Checking").map((a) => a.id));
+    const t = await hostedLinkToken(client, { accessToken: linked.accessToken, extra: { update: { account_selection_enabled: true } } });
+    await page.goto(t.url);
+    await view("CREDENTIAL");
+    await login();
+    await view("SELECT_ACCOUNT");
+    const boxes = page.locator("input.plaid-link-account");
+    assert.equal(await boxes.count(), linked.offered.length);
+    const checked = await boxes.evaluateAll((n) => (n as HTMLInputElement[]).filter((b) => b.checked).map((b) => b.value));
+    assert.deepEqual(checked, linked.shared);
+    const saving = linked.offered.find((a) => a.name === "Plaid Saving")!.id;
+    await page.locator(`input.plaid-link-account[value="${saving}"]`).check();
+    await screenshot(page, "hosted-link/09-update-account-selection");
+    await page.locator("#plaid-link-continue").click();
+    await view("CONNECTED");
+    await page.locator("#plaid-link-done").click();
+    await page.locator("#hosted-link-done").waitFor();
+    assert.match((await page.locator("#hosted-link-done").textContent()) ?? "", /2 shared/);
+    const accounts = await client.accountsGet({ access_token: linked.accessToken });
+    assert.deepEqual(accounts.data.accounts.map((a) => a.account_id).sort(), [...linked.shared, saving].sort());
+    const session = (await tokenGet(t.linkToken)).link_sessions![0];
+    assert.deepEqual(session.results?.item_add_results, [], "update mode adds no Item");
     assert.deepEqual(watch.problems, []);
   });
 

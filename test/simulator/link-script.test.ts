@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import type { PlaidApi } from "plaid";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, requireChromium, screenshot, serveOnLoopback } from "../support/browser";
-import { linkSandboxItem, simulatorClient, startTestSimulator, type Simulator } from "../support/simulator";
+import { linkWithAccounts } from "../support/hosted-link";
+import { linkSandboxItem, simulatorClient, startTestSimulator, syncAll, type Simulator } from "../support/simulator";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -324,5 +325,41 @@ describe("simulator: stand-in Link script in Chromium", function () {
     assert.equal(accounts.data.item.item_id, itemId);
     assert.equal(accounts.data.item.error, null);
     assert.ok(accounts.data.accounts.length > 0);
+  });
+
+  it("update mode with account selection: every account, the shared ones checked; add and remove; one must stay; onSuccess lists the selection", async () => {
+    const linked = await linkWithAccounts(sim, client, (o) => o.filter((a) => a.name === "Plaid Checking" || a.name === "Plaid Saving").map((a) => a.id));
+    const [checking, saving, credit, ira] = linked.offered.map((a) => a.id);
+    const first = await syncAll(client, linked.accessToken);
+    await open(await linkToken({ access_token: linked.accessToken, update: { account_selection_enabled: true } }));
+    await view("CREDENTIAL");
+    await login("user_good", "pass_good");
+    await view("SELECT_ACCOUNT");
+    const box = (id: string) => page.locator(`input.plaid-link-account[value="${id}"]`);
+    assert.equal(await page.locator("input.plaid-link-account").count(), 4, "all the institution's accounts for the login");
+    assert.deepEqual(await Promise.all([checking, saving, credit, ira].map((id) => box(id).isChecked())), [true, true, false, false]);
+    await screenshot(page, "link-script/12-update-account-selection");
+    // Nothing selected is refused in the view.
+    for (const id of [checking, saving]) await box(id).uncheck();
+    await page.locator("#plaid-link-continue").click();
+    await page.locator("#plaid-link-error.visible").waitFor();
+    assert.equal(await page.getByRole("alert").getAttribute("data-error-code"), "NO_ACCOUNTS");
+    await box(checking).check();
+    await box(credit).check(); // add the credit card, leave Plaid Saving out
+    await page.locator("#plaid-link-continue").click();
+    await view("CONNECTED");
+    assert.match((await page.locator("#plaid-link-success").textContent()) ?? "", /2 shared/);
+    await page.locator("#plaid-link-done").click();
+    const r = await waitForCallback("success");
+    assertSuccessShape(r);
+    assert.deepEqual(r.success[0].metadata.accounts.map((a: any) => a.id), [checking, credit]);
+
+    const accounts = await client.accountsGet({ access_token: linked.accessToken });
+    assert.equal(accounts.data.item.item_id, linked.itemId);
+    assert.deepEqual(accounts.data.accounts.map((a) => a.account_id).sort(), [checking, credit].sort());
+    const next = await syncAll(client, linked.accessToken, first.cursor);
+    const added = next.pages.flatMap((p) => p.added);
+    assert.ok(added.length > 0 && added.every((t) => t.account_id === credit), "the added card's history arrives as added");
+    assert.deepEqual(next.pages.flatMap((p) => p.removed), [], "Plaid Saving's transactions are not reported removed");
   });
 });

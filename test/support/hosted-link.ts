@@ -17,15 +17,16 @@ export async function linkBackend(sim: Pick<Simulator, "url">, route: string, bo
   return { status: res.status, data: (await res.json()) as Json };
 }
 
+/** The fields every test link token shares (Plaid requires them). */
+const TOKEN_BASE: Pick<LinkTokenCreateRequest, "client_name" | "language" | "country_codes"> = { client_name: "Node-RED", language: "en", country_codes: ["US" as never] };
+
 /** /link/token/create with `hosted_link` (add mode, or update mode with `accessToken`). */
 export async function hostedLinkToken(
   client: PlaidApi,
   opts: { hosted?: LinkTokenCreateHostedLink; accessToken?: string; extra?: Partial<LinkTokenCreateRequest> } = {},
 ): Promise<{ linkToken: string; url: string; expiration: string }> {
   const r = await client.linkTokenCreate({
-    client_name: "Node-RED",
-    language: "en",
-    country_codes: ["US" as never],
+    ...TOKEN_BASE,
     user: { client_user_id: "hosted-user" },
     ...(opts.accessToken ? { access_token: opts.accessToken } : { products: ["transactions" as never] }),
     hosted_link: opts.hosted ?? {},
@@ -42,7 +43,14 @@ export async function hostedLinkToken(
 export async function completeLinkSession(
   sim: Pick<Simulator, "url">,
   linkToken: string,
-  opts: { institutionId?: string; username?: string; password?: string; accountIds?: (offered: string[]) => string[] } = {},
+  opts: {
+    institutionId?: string;
+    username?: string;
+    password?: string;
+    accountIds?: (offered: string[]) => string[];
+    /** Sees the login's accounts in full (with `selected`: pre-checked); its ids replace accountIds'. */
+    onLogin?: (accounts: Array<{ id: string; name: string; type: string; selected: boolean }>) => string[];
+  } = {},
 ): Promise<{ linkSessionId: string; offered: string[]; completed: Json }> {
   const linkSessionId = randomUUID();
   const ok = (r: { status: number; data: Json }, what: string): Json => {
@@ -53,10 +61,50 @@ export async function completeLinkSession(
   const creds = { username: opts.username ?? "user_good", password: opts.password ?? "pass_good" };
   ok(await linkBackend(sim, "open", { link_token: linkToken, link_session_id: linkSessionId }), "open");
   const login = ok(await linkBackend(sim, "login", { link_token: linkToken, link_session_id: linkSessionId, institution_id, ...creds }), "login");
-  const offered = (login.accounts as Array<{ id: string }>).map((a) => a.id);
-  const account_ids = opts.accountIds ? opts.accountIds(offered) : offered;
+  const accounts = login.accounts as Array<{ id: string; name: string; type: string; selected: boolean }>;
+  const offered = accounts.map((a) => a.id);
+  const account_ids = opts.onLogin ? opts.onLogin(accounts) : opts.accountIds ? opts.accountIds(offered) : offered;
   const completed = ok(await linkBackend(sim, "complete", { link_token: linkToken, link_session_id: linkSessionId, institution_id, ...creds, account_ids }), "complete");
   return { linkSessionId, offered, completed };
+}
+
+/**
+ * Links an Item through the stand-in Link (add mode, no browser) sharing only some of the
+ * login's accounts — what /sandbox/public_token/create cannot do (it shares all). `pick` gets
+ * the offered accounts (First Platypus Bank / user_good: Plaid Checking, Saving, Credit Card, IRA).
+ */
+export async function linkWithAccounts(
+  sim: Pick<Simulator, "url">,
+  client: PlaidApi,
+  pick: (offered: Array<{ id: string; name: string; type: string }>) => string[],
+  opts: { institutionId?: string; username?: string; password?: string; webhook?: string } = {},
+): Promise<{ accessToken: string; itemId: string; offered: Array<{ id: string; name: string; type: string }>; shared: string[] }> {
+  const r = await client.linkTokenCreate({ ...TOKEN_BASE, user: { client_user_id: "subset-user" }, products: ["transactions" as never], ...(opts.webhook ? { webhook: opts.webhook } : {}) });
+  let offered: Array<{ id: string; name: string; type: string }> = [];
+  const done = await completeLinkSession(sim, r.data.link_token, {
+    institutionId: opts.institutionId,
+    username: opts.username,
+    password: opts.password,
+    onLogin: (accounts) => {
+      offered = accounts;
+      return pick(accounts);
+    },
+  });
+  const ex = await client.itemPublicTokenExchange({ public_token: done.completed.public_token as string });
+  const shared = ((done.completed.metadata as Json).accounts as Array<{ id: string }>).map((a) => a.id);
+  return { accessToken: ex.data.access_token, itemId: ex.data.item_id, offered, shared };
+}
+
+/** An update-mode link token, with Plaid's `update.account_selection_enabled` if asked. */
+export async function updateLinkToken(client: PlaidApi, accessToken: string, opts: { accountSelection?: boolean; hosted?: LinkTokenCreateHostedLink } = {}): Promise<string> {
+  const r = await client.linkTokenCreate({
+    ...TOKEN_BASE,
+    user: { client_user_id: "update-user" },
+    access_token: accessToken,
+    ...(opts.accountSelection === undefined ? {} : { update: { account_selection_enabled: opts.accountSelection } }),
+    ...(opts.hosted ? { hosted_link: opts.hosted } : {}),
+  });
+  return r.data.link_token;
 }
 
 /**

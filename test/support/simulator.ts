@@ -47,6 +47,18 @@ export async function linkSandboxItem(client: PlaidApi, opts: LinkOptions = {}):
   return { accessToken: exchanged.data.access_token, itemId: exchanged.data.item_id };
 }
 
+/** The Plaid error body of a call expected to fail (fails the test if it succeeds or is not an HTTP error). */
+export async function plaidErrorOf(fn: () => Promise<unknown>): Promise<{ error_type: string; error_code: string; error_message: string; display_message: string | null }> {
+  try {
+    await fn();
+  } catch (e) {
+    const data = (e as { response?: { data?: unknown } }).response?.data as { error_type: string; error_code: string; error_message: string; display_message: string | null } | undefined;
+    if (!data || typeof data.error_code !== "string") throw new Error(`expected a Plaid error, got ${String(e)}`);
+    return data;
+  }
+  throw new Error("expected the call to fail");
+}
+
 /** A user_custom password with the simulator's volume knob: `transactions` generated lazily. */
 export function volumeUserPassword(transactions: number, seed = 1, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ override_accounts: [], simulator: { seed, transactions, ...extra } });

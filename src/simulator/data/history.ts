@@ -60,7 +60,7 @@ export class BaseHistory {
     this.bearing = [];
     this.bearingWeights = [];
     profile.accounts.forEach((a, pos) => {
-      if (a.kind) {
+      if (a.kind && !a.addedLater) {
         this.bearing.push(pos);
         this.bearingWeights.push(KIND_WEIGHT[a.kind]);
       }

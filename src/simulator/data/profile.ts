@@ -29,4 +29,9 @@ export interface ItemProfile {
   /** How many of the most recent generated transactions are still pending. */
   pendingCount: number;
   explicit: ExplicitTxn[];
+  /**
+   * user_custom's simulator.consent_expiration_days: the Item's consent_expiration_time is its
+   * link time (and again each completed update mode) plus this many days. Absent or null: none.
+   */
+  consentExpirationDays?: number | null;
 }

@@ -82,7 +82,7 @@ export function buildTransaction(p: TxnParts): Transaction {
     payment_channel: m.channel,
     pending: p.pending,
     pending_transaction_id: p.pendingTransactionId,
-    personal_finance_category: { primary: m.primary, detailed: m.detailed, confidence_level: m.merchant ? "VERY_HIGH" : "HIGH" },
+    personal_finance_category: { primary: m.primary, detailed: m.detailed, confidence_level: m.merchant ? "VERY_HIGH" : "HIGH", version: "v1" },
     personal_finance_category_icon_url: pfcIconUrl(m.primary),
     transaction_id: p.transactionId,
     transaction_code: null,

@@ -8,6 +8,8 @@ import { isObject } from "../validate";
 
 /** Volume limit for the simulator's own `simulator.transactions` knob. */
 export const MAX_GENERATED = 2_000_000;
+/** Upper bound of `simulator.consent_expiration_days` (ten years; Plaid's consents are shorter). */
+const MAX_CONSENT_DAYS = 3650;
 
 const PERSONAS = new Set(["user_ewa_user", "user_yuppie", "user_small_business"]);
 
@@ -79,7 +81,8 @@ const ACCOUNT_TYPES = new Set(["depository", "credit", "loan", "investment", "ot
 /**
  * Plaid's custom Sandbox user: the password is a JSON configuration,
  * {"override_accounts":[{type, subtype, starting_balance, currency, meta?, transactions?}]},
- * plus the simulator's own {"simulator":{seed, transactions, days, pending}} for volume.
+ * plus the simulator's own {"simulator":{seed, transactions, days, pending}} for volume and
+ * {"simulator":{consent_expiration_days}} for an Item whose consent expires.
  */
 export function customProfile(password: string): ItemProfile {
   const F = "options.override_password";
@@ -117,6 +120,8 @@ export function customProfile(password: string): ItemProfile {
     });
     const txns = raw.transactions ?? [];
     if (!Array.isArray(txns)) throw invalidField(`${at}.transactions`, "must be an array");
+    if (txns.length && accounts[pos].kind === null)
+      throw invalidField(`${at}.transactions`, "are not supported on this account type: /transactions/sync covers depository, credit and student loan accounts");
     txns.forEach((t: unknown, k) => {
       const tt = `${at}.transactions[${k}]`;
       if (!isObject(t)) throw invalidField(tt, "must be an object");
@@ -145,6 +150,12 @@ export function customProfile(password: string): ItemProfile {
     return v;
   };
   const generated = int(sim.transactions, "transactions", 0, MAX_GENERATED, 0);
+  const consentDays = (v: unknown): number | null => {
+    if (v === undefined || v === null) return null;
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > MAX_CONSENT_DAYS)
+      throw invalidField(`${S}.consent_expiration_days`, `must be a number of days greater than 0 and at most ${MAX_CONSENT_DAYS}`);
+    return v;
+  };
   return {
     username: "user_custom",
     // With a volume history the Item behaves like user_transactions_dynamic on refresh.
@@ -156,5 +167,6 @@ export function customProfile(password: string): ItemProfile {
     days: int(sim.days, "days", 1, 3650, 730),
     pendingCount: int(sim.pending, "pending", 0, 1000, Math.min(8, generated)),
     explicit,
+    consentExpirationDays: consentDays(sim.consent_expiration_days),
   };
 }

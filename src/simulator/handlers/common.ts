@@ -60,7 +60,7 @@ export function itemJson(item: SimItem, withConsent: boolean): JsonObject {
     billed_products: [...r.products],
     products: [...r.products],
     consented_products: [...r.products],
-    consent_expiration_time: null,
+    consent_expiration_time: r.consent_expiration_time ?? null,
     update_type: "background",
   };
   if (withConsent) {

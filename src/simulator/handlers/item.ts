@@ -43,7 +43,7 @@ export function accountsGet(ctx: HandlerContext): JsonObject {
   const item = itemFor(ctx);
   let accounts = item.accounts({ withInvestments: true });
   if (ids) {
-    if (ids.some((id) => item.accountPos(id) < 0)) throw new SimError("INVALID_ACCOUNT_ID");
+    if (ids.some((id) => item.sharedPos(id) < 0)) throw new SimError("INVALID_ACCOUNT_ID");
     accounts = accounts.filter((a) => ids.includes(a.account_id));
   }
   return { accounts, item: itemJson(item, false) };

@@ -40,6 +40,22 @@ function readHostedLink(f: Fields, user: Fields | undefined): LinkTokenInit["hos
   return { lifetimeSeconds: lifetime ?? null, completionRedirectUri: redirect ?? null, isMobileApp, deliveryMethod: delivery ?? null };
 }
 
+/**
+ * `update` (LinkTokenCreateRequestUpdate): every field type-checked; only
+ * account_selection_enabled has an effect, and only in update mode. `user` / `item_ids` need a
+ * user_token, which the simulator does not support.
+ */
+function readUpdate(f: Fields): boolean {
+  const u = f.object("update");
+  if (!u) return false;
+  const selection = u.boolean("account_selection_enabled") ?? false;
+  u.boolean("reauthorization_enabled");
+  if (u.boolean("user")) throw invalidField("update.user", "requires a user_token, which the simulator does not support");
+  u.stringArray("item_ids");
+  u.done();
+  return selection;
+}
+
 /** /link/token/create: new-Item tokens need products; update-mode tokens carry access_token. */
 export function linkTokenCreate(ctx: HandlerContext): JsonObject {
   const f = ctx.fields;
@@ -60,6 +76,7 @@ export function linkTokenCreate(ctx: HandlerContext): JsonObject {
   const tx = f.object("transactions");
   const daysRequested = tx?.integer("days_requested", { min: 1, max: 730 }) ?? 90;
   const hosted = readHostedLink(f, user);
+  const accountSelection = readUpdate(f);
   f.done();
   user?.done();
   void clientUserId;
@@ -89,6 +106,8 @@ export function linkTokenCreate(ctx: HandlerContext): JsonObject {
   const rec = ctx.core.linkTokens.create({
     mode: itemId ? "update" : "add",
     itemId,
+    // Add mode always offers account selection in the stand-in Link; the flag is update mode's.
+    accountSelection: itemId !== null && accountSelection,
     clientName: clientName as string,
     countryCodes: countryCodes as string[],
     language: language as string,

@@ -2,7 +2,7 @@ import { findInstitution, type SimInstitution } from "../data/institutions";
 import { profileFor } from "../data/users";
 import { addDays, dayNumber } from "../dates";
 import { SimError, invalidField, itemLoginRequiredObject } from "../errors";
-import { addSandboxTransactions, type CustomSandboxTxn } from "../ledger/activity";
+import { addSandboxTransactions, openNewAccount, type CustomSandboxTxn } from "../ledger/activity";
 import type { SimulatorCore } from "../core";
 import type { SimItem } from "../store/item";
 import { Fields, isObject, type JsonObject } from "../validate";
@@ -20,12 +20,21 @@ export function usableInstitution(id: string): SimInstitution {
 /** Creates an Item for a successful login; shared by the Sandbox API and the stand-in Link. */
 export function createItemFromLogin(
   core: SimulatorCore,
-  init: { institution: SimInstitution; username: string; password: string; products: string[]; webhook: string | null; daysRequested: number; itemId?: string; accountPositions?: number[]; accountIds?: string[] },
+  init: {
+    institution: SimInstitution;
+    username: string;
+    password: string;
+    products: string[];
+    webhook: string | null;
+    daysRequested: number;
+    itemId?: string;
+    /** The accounts the user chose to share (positions in the login's list); default all. The others stay at the institution. */
+    sharedPositions?: number[];
+  },
 ): SimItem {
   if (init.institution.unsupported || init.products.some((p) => !init.institution.products.includes(p) && p !== "transactions_refresh"))
     throw new SimError("PRODUCTS_NOT_SUPPORTED", "the requested products are not supported by this institution");
   const profile = profileFor(init.institution, init.username, init.password, init.daysRequested);
-  if (init.accountPositions) profile.accounts = init.accountPositions.map((i) => profile.accounts[i]);
   return core.store.createItem({
     institutionId: init.institution.institution_id,
     institutionName: init.institution.name,
@@ -34,7 +43,7 @@ export function createItemFromLogin(
     products: init.products,
     webhook: init.webhook,
     itemId: init.itemId,
-    accountIds: init.accountIds,
+    sharedPositions: init.sharedPositions,
   });
 }
 
@@ -90,6 +99,11 @@ export function sandboxFireWebhook(ctx: HandlerContext): JsonObject {
       break;
     case "ERROR":
       payload = { webhook_type: "ITEM", webhook_code: code, item_id: item.itemId, error: { ...itemLoginRequiredObject(), status: 400 }, environment: "sandbox" };
+      break;
+    case "NEW_ACCOUNTS_AVAILABLE":
+      // Plaid's webhook says the user has accounts not shared yet; the simulator opens one.
+      openNewAccount(item);
+      payload = { webhook_type: "ITEM", webhook_code: code, item_id: item.itemId, error: null, environment: "sandbox" };
       break;
     case "PENDING_DISCONNECT":
       payload = { webhook_type: "ITEM", webhook_code: code, item_id: item.itemId, reason: "INSTITUTION_MIGRATION", environment: "sandbox" };

@@ -2,13 +2,33 @@ import { dayNumber, isoSeconds } from "../dates";
 import { SimError, invalidField } from "../errors";
 import { simulateDay } from "../ledger/activity";
 import { decodeCursor, encodeCursor, type SyncCursor } from "../ledger/cursor";
+import { PFC_VERSIONS, withPfcVersion, type PfcVersion } from "../data/pfc";
 import type { Transaction } from "../types";
-import type { JsonObject } from "../validate";
+import type { Fields, JsonObject } from "../validate";
 import { syncUpdatesAvailable } from "../webhooks";
 import { itemFor, itemJson, type HandlerContext } from "./common";
 
-function withOriginalDescription(txns: Transaction[], include: boolean): Transaction[] {
-  return include ? txns.map((t) => ({ ...t, original_description: t.name.toUpperCase() })) : txns;
+interface Presentation {
+  includeOriginal: boolean;
+  pfcVersion: PfcVersion;
+}
+
+/** The options both endpoints share that shape each transaction (not which ones are returned). */
+function readPresentation(options: Fields | undefined): Presentation {
+  const includeOriginal = options?.boolean("include_original_description") ?? false;
+  options?.boolean("include_personal_finance_category");
+  options?.boolean("include_logo_and_counterparty_beta");
+  const version = options?.string("personal_finance_category_version") ?? "v1";
+  if (!(PFC_VERSIONS as readonly string[]).includes(version))
+    throw invalidField("options.personal_finance_category_version", `must be one of: ${PFC_VERSIONS.join(", ")}`);
+  return { includeOriginal, pfcVersion: version as PfcVersion };
+}
+
+function present(txns: Transaction[], p: Presentation): Transaction[] {
+  return txns.map((t) => {
+    const out = withPfcVersion(t, p.pfcVersion);
+    return p.includeOriginal ? { ...out, original_description: t.name.toUpperCase() } : out;
+  });
 }
 
 export function transactionsSync(ctx: HandlerContext): JsonObject {
@@ -16,18 +36,15 @@ export function transactionsSync(ctx: HandlerContext): JsonObject {
   const cursorText = f.string("cursor");
   const count = f.integer("count", { min: 1, max: 500 }) ?? 100;
   const options = f.object("options");
-  const includeOriginal = options?.boolean("include_original_description") ?? false;
-  options?.boolean("include_personal_finance_category");
-  options?.boolean("include_logo_and_counterparty_beta");
+  const presentation = readPresentation(options);
   options?.integer("days_requested", { min: 1, max: 730 });
-  options?.string("personal_finance_category_version");
   const accountIdOpt = options?.string("account_id");
   const item = itemFor(ctx);
   const ledger = item.ledger;
 
   let accountFilter: number | null = null;
   if (accountIdOpt !== undefined) {
-    accountFilter = item.accountPos(accountIdOpt);
+    accountFilter = item.sharedPos(accountIdOpt);
     if (accountFilter < 0) throw new SimError("INVALID_ACCOUNT_ID");
   }
 
@@ -51,8 +68,8 @@ export function transactionsSync(ctx: HandlerContext): JsonObject {
   return {
     transactions_update_status: "HISTORICAL_UPDATE_COMPLETE",
     accounts,
-    added: withOriginalDescription(page.added, includeOriginal),
-    modified: withOriginalDescription(page.modified, includeOriginal),
+    added: present(page.added, presentation),
+    modified: present(page.modified, presentation),
     removed: page.removed,
     next_cursor: encodeCursor(item.itemId, { pos: page.next, mark: page.hasMore ? ledger.end : null, account: accountFilter }),
     has_more: page.hasMore,
@@ -67,17 +84,14 @@ export function transactionsGet(ctx: HandlerContext): JsonObject {
   const accountIds = options?.stringArray("account_ids");
   const count = options?.integer("count", { min: 1, max: 500 }) ?? 100;
   const offset = options?.integer("offset", { min: 0 }) ?? 0;
-  const includeOriginal = options?.boolean("include_original_description") ?? false;
-  options?.boolean("include_personal_finance_category");
+  const presentation = readPresentation(options);
   options?.boolean("include_personal_finance_category_beta");
-  options?.boolean("include_logo_and_counterparty_beta");
   options?.integer("days_requested", { min: 1, max: 730 });
-  options?.string("personal_finance_category_version");
   const item = itemFor(ctx);
   if (start > end) throw invalidField("start_date", "must be on or before end_date");
-  let filter: Set<number> | null = null;
+  let filter = item.sharedFilter();
   if (accountIds) {
-    filter = new Set(accountIds.map((id) => item.accountPos(id)));
+    filter = new Set(accountIds.map((id) => item.sharedPos(id)));
     if (filter.has(-1)) throw new SimError("INVALID_ACCOUNT_ID");
   }
   const entries = item.ledger.netEntries(filter, dayNumber(start), dayNumber(end));
@@ -87,7 +101,7 @@ export function transactionsGet(ctx: HandlerContext): JsonObject {
   const accounts = item.accounts({ withInvestments: false }).filter((a) => !accountIds || accountIds.includes(a.account_id));
   return {
     accounts,
-    transactions: withOriginalDescription(slice, includeOriginal),
+    transactions: present(slice, presentation),
     total_transactions: entries.length,
     item: itemJson(item, false),
   };

@@ -1,3 +1,4 @@
+import { newAccountTemplate } from "../data/accounts";
 import { MERCHANTS, MERCHANTS_BY_KIND } from "../data/catalog";
 import { enrich } from "../data/history";
 import { buildTransaction } from "../data/transaction";
@@ -141,4 +142,31 @@ export function addSandboxTransactions(item: SimItem, txns: CustomSandboxTxn[]):
       }),
     });
   });
+}
+
+/**
+ * NEW_ACCOUNTS_AVAILABLE: the institution has one more account for the login, "Plaid New
+ * Savings", not shared with the app, funded today by a transfer (its history once shared).
+ */
+export function openNewAccount(item: SimItem): string {
+  const k = item.rec.profile.accounts.filter((a) => a.addedLater).length;
+  const template = newAccountTemplate(k);
+  const accountId = item.addAccount(template);
+  const transfer = MERCHANTS.find((m) => m.primary === "TRANSFER_IN" && m.kinds.includes("savings")) ?? enrich("TRANSFER", -1);
+  item.ledger.append({
+    k: "add",
+    txn: buildTransaction({
+      transactionId: plaidId(item.itemId, "new-account-deposit", k),
+      accountId,
+      currency: template.currency,
+      merchant: transfer,
+      amountCents: -template.startCurrentCents,
+      date: item.today(),
+      authorizedDate: item.today(),
+      pending: false,
+      pendingTransactionId: null,
+      timeOfDay: null,
+    }),
+  });
+  return accountId;
 }

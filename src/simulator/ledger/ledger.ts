@@ -6,11 +6,14 @@ import type { RemovedTransaction, Transaction } from "../types";
  * What happened after the Item was created. `a` is the sequence number at which the affected
  * transaction was first added (its base index for the initial history), which is what
  * /transactions/sync needs to tell "modified" (client already has it) from "added".
+ * `show` changes no data: it delivers, as added, a live transaction of an account that has just
+ * been shared (update mode with account selection); its state is the one at that point.
  */
 export type ChangeEvent =
   | { k: "add"; txn: Transaction }
   | { k: "mod"; a: number; txn: Transaction }
-  | { k: "rem"; a: number; id: string; account_id: string };
+  | { k: "rem"; a: number; id: string; account_id: string }
+  | { k: "show"; a: number };
 
 interface LiveEntry {
   addSeq: number;
@@ -49,20 +52,47 @@ export interface Totals {
  * The Item's transactions as an append-only sequence: positions [0, history.size) are the lazily
  * generated initial history (each one "add"), later positions are the change log. A sync cursor
  * is a position in this sequence; /transactions/get is the net state at its end.
+ *
+ * Only shared accounts are delivered: an event of account p is seen by /transactions/sync when
+ * `sharedSince[p]` is not null and the event is at or after it. Sharing an account later sets it
+ * to the ledger end and appends a `show` per live transaction, so every client (in sync or
+ * starting over) receives that account's history once, as added; unsharing sets it to null, so
+ * nothing of the account is delivered from then on (and nothing is reported removed).
  */
 export class Ledger {
   private readonly baseOverride = new Map<number, Transaction | null>();
   private readonly logLive = new Map<string, LiveEntry>();
   private readonly accountPos: Map<string, number>;
+  /** The state a `show` at this sequence number delivers: a base index (unchanged base transaction), the transaction, or null. */
+  private readonly shown = new Map<number, number | Transaction | null>();
   private totalsCache: { end: number; totals: Totals[] } | null = null;
 
   constructor(
     readonly history: BaseHistory,
     readonly log: ChangeEvent[],
     private readonly accountIds: readonly string[],
+    private readonly sharedSince: ReadonlyArray<number | null>,
   ) {
     this.accountPos = new Map(accountIds.map((id, i) => [id, i]));
     log.forEach((ev, j) => this.applyOverlay(ev, history.size + j));
+  }
+
+  /** An account appended to the Item (accountIds and sharedSince already hold it). */
+  accountAdded(accountId: string): void {
+    this.accountPos.set(accountId, this.accountIds.indexOf(accountId));
+    this.totalsCache = null;
+  }
+
+  /** Appends a `show` for every live transaction of the account, oldest first (see the class comment). */
+  showAccount(pos: number): void {
+    const live = this.netEntries(new Set([pos]), -Infinity, Infinity).sort((x, y) => x.seq - y.seq);
+    for (const e of live) this.append({ k: "show", a: e.seq });
+  }
+
+  private visible(pos: number | undefined, seq: number, accountFilter: number | null): boolean {
+    if (pos === undefined || (accountFilter !== null && pos !== accountFilter)) return false;
+    const since = this.sharedSince[pos];
+    return since !== null && since !== undefined && seq >= since;
   }
 
   /** One past the last sequence number; grows with every change. */
@@ -76,22 +106,43 @@ export class Ledger {
   }
 
   private applyOverlay(ev: ChangeEvent, seq: number): void {
-    if (ev.k === "add") this.logLive.set(ev.txn.transaction_id, { addSeq: seq, txn: ev.txn });
+    if (ev.k === "show") this.shown.set(seq, this.liveState(ev.a));
+    else if (ev.k === "add") this.logLive.set(ev.txn.transaction_id, { addSeq: seq, txn: ev.txn });
     else if (ev.a < this.history.size) this.baseOverride.set(ev.a, ev.k === "mod" ? ev.txn : null);
     else if (ev.k === "mod") this.logLive.set(ev.txn.transaction_id, { addSeq: ev.a, txn: ev.txn });
     else this.logLive.delete(ev.id);
+  }
+
+  /** What a `show` of the transaction added at `addSeq` delivers, as of now (no object built for an unchanged base one). */
+  private liveState(addSeq: number): number | Transaction | null {
+    if (addSeq < this.history.size) {
+      const ov = this.baseOverride.get(addSeq);
+      return ov === undefined ? addSeq : ov;
+    }
+    const ev = this.log[addSeq - this.history.size];
+    return ev?.k === "add" ? (this.logLive.get(ev.txn.transaction_id)?.txn ?? null) : null;
   }
 
   private eventAt(seq: number, accountFilter: number | null): SeqEvent | null {
     const h = this.history;
     if (seq < h.size) {
       const core = h.core(seq);
-      if (accountFilter !== null && core.accountPos !== accountFilter) return null;
+      if (!this.visible(core.accountPos, seq, accountFilter)) return null;
       return { id: h.id(seq), addSeq: seq, accountId: this.accountIds[core.accountPos], txn: () => h.fromCore(seq, core) };
     }
     const ev = this.log[seq - h.size];
+    if (ev.k === "show") {
+      const state = this.shown.get(seq) ?? null;
+      if (state === null) return null;
+      const base = typeof state === "number" ? state : null;
+      const pos = base === null ? this.accountPos.get((state as Transaction).account_id) : h.core(base).accountPos;
+      if (!this.visible(pos, seq, accountFilter)) return null;
+      const txn = (): Transaction => (base === null ? (state as Transaction) : h.txn(base));
+      // addSeq is the show itself: a client that has passed the original add has not seen it.
+      return { id: base === null ? (state as Transaction).transaction_id : h.id(base), addSeq: seq, accountId: this.accountIds[pos as number], txn };
+    }
     const accountId = ev.k === "rem" ? ev.account_id : ev.txn.account_id;
-    if (accountFilter !== null && this.accountPos.get(accountId) !== accountFilter) return null;
+    if (!this.visible(this.accountPos.get(accountId), seq, accountFilter)) return null;
     if (ev.k === "add") return { id: ev.txn.transaction_id, addSeq: seq, accountId, txn: () => ev.txn };
     if (ev.k === "mod") return { id: ev.txn.transaction_id, addSeq: ev.a, accountId, txn: () => ev.txn };
     return { id: ev.id, addSeq: ev.a, accountId, txn: () => null };
@@ -105,6 +156,8 @@ export class Ledger {
     const end = this.end;
     const order: string[] = [];
     const last = new Map<string, SeqEvent>();
+    /** Ids added (or shown) within this page: new to the client whatever follows them here. */
+    const fresh = new Set<string>();
     let seq = pos;
     for (; seq < end; seq++) {
       const ev = this.eventAt(seq, accountFilter);
@@ -114,13 +167,14 @@ export class Ledger {
         order.push(ev.id);
       }
       last.set(ev.id, ev);
+      if (ev.addSeq >= pos) fresh.add(ev.id);
     }
-    // Skip trailing events of other accounts, so has_more is false when nothing is left for this stream.
-    if (accountFilter !== null) while (seq < end && !this.eventAt(seq, accountFilter)) seq++;
+    // Skip trailing events not delivered (other accounts, unshared ones), so has_more is false when nothing is left.
+    while (seq < end && !this.eventAt(seq, accountFilter)) seq++;
     const page: SyncPage = { added: [], modified: [], removed: [], next: seq, hasMore: seq < end };
     for (const id of order) {
       const ev = last.get(id) as SeqEvent;
-      const known = ev.addSeq < pos;
+      const known = !fresh.has(id);
       const txn = ev.txn();
       if (txn === null) {
         if (known) page.removed.push({ transaction_id: id, account_id: ev.accountId });

@@ -10,6 +10,7 @@ import { plaidId } from "../prng";
 import { addLinkEvent, type LinkExitError, type LinkSessionRecord } from "../store/link-sessions";
 import type { LinkTokenRecord } from "../store/link-tokens";
 import type { SimItem } from "../store/item";
+import type { AccountBase } from "../types";
 import { isObject, type JsonObject } from "../validate";
 import { HOSTED_LINK_PATH } from "./hosted";
 import { renderOauthPage, type OauthPage } from "./oauth-page";
@@ -23,6 +24,8 @@ interface LinkAccount {
   mask: string | null;
   type: string;
   subtype: string | null;
+  /** Pre-checked in the account selection (update mode: currently shared). */
+  selected: boolean;
 }
 
 function updateItem(core: SimulatorCore, rec: LinkTokenRecord): SimItem {
@@ -53,11 +56,17 @@ function login(core: SimulatorCore, rec: LinkTokenRecord, inst: SimInstitution, 
       if (username !== item.rec.profile.username) throw new SimError("INVALID_CREDENTIALS");
       profileFor(inst, username, password, rec.daysRequested); // throws on a wrong password
     }
-    return item.accounts({ withInvestments: true }).map((a) => ({ id: a.account_id, name: a.name, mask: a.mask, type: a.type, subtype: a.subtype }));
+    // With account selection: every account the institution has for the login, the shared ones selected.
+    const all = item.accounts({ withInvestments: true, unshared: !!rec.accountSelection });
+    return all.map((a) => ({ ...linkAccount(a), selected: item.isShared(item.rec.account_ids.indexOf(a.account_id)) }));
   }
   const profile = profileFor(inst, username, password, rec.daysRequested);
   const itemId = core.linkTokens.draftItemId(rec, inst.institution_id, username);
-  return profile.accounts.map((a, i) => ({ id: plaidId(itemId, "acct", i), name: a.name, mask: a.mask, type: a.type, subtype: a.subtype }));
+  return profile.accounts.map((a, i) => ({ id: plaidId(itemId, "acct", i), name: a.name, mask: a.mask, type: a.type, subtype: a.subtype, selected: true }));
+}
+
+function linkAccount(a: AccountBase): Omit<LinkAccount, "selected"> {
+  return { id: a.account_id, name: a.name, mask: a.mask, type: a.type, subtype: a.subtype };
 }
 
 /** Plaid's exit statuses (LinkSessionExitMetadata.status). */
@@ -106,6 +115,7 @@ function session(ctx: HandlerContext): JsonObject {
       oauth: i.oauth,
     })),
     item: item ? { item_id: item.itemId, institution_id: item.rec.institution_id, institution_name: item.rec.institution_name } : null,
+    account_selection_enabled: rec.mode === "update" && !!rec.accountSelection,
   };
 }
 
@@ -183,32 +193,50 @@ function complete(ctx: HandlerContext): JsonObject {
     const out = completeLogin(ctx, rec, inst);
     const now = core.now();
     addLinkEvent(s, "HANDOFF", now, { request_id: ctx.requestId });
-    s.result = {
-      public_token: out.publicToken,
-      institution: { name: inst.name, institution_id: inst.institution_id },
-      accounts: out.accounts.map((a) => ({
-        id: a.id,
-        name: a.name,
-        mask: a.mask,
-        type: a.type,
-        // LinkSessionSuccessMetadataAccount.subtype is a string: left out rather than null.
-        ...(a.subtype === null ? {} : { subtype: a.subtype }),
-        verification_status: null,
-        class_type: null,
-      })),
-    };
+    // Update mode adds no Item: Plaid documents item_add_results as "the set of Item adds".
+    s.result =
+      rec.mode === "update"
+        ? null
+        : {
+            public_token: out.publicToken,
+            institution: { name: inst.name, institution_id: inst.institution_id },
+            accounts: out.accounts.map((a) => ({
+              id: a.id,
+              name: a.name,
+              mask: a.mask,
+              type: a.type,
+              // LinkSessionSuccessMetadataAccount.subtype is a string: left out rather than null.
+              ...(a.subtype === null ? {} : { subtype: a.subtype }),
+              verification_status: null,
+              class_type: null,
+            })),
+          };
     s.finishedAt = now;
     if (rec.hosted && rec.hosted.completedAt === null) rec.hosted.completedAt = now;
     return {
       public_token: out.publicToken,
       metadata: {
         institution: { name: inst.name, institution_id: inst.institution_id },
-        accounts: out.accounts.map((a) => ({ ...a, verification_status: null, class_type: null })),
+        accounts: out.accounts.map(({ selected: _, ...a }) => ({ ...a, verification_status: null, class_type: null })),
         link_session_id: s.id,
         transfer_status: null,
       },
     };
   });
+}
+
+/**
+ * The accounts `complete` leaves shared: `account_ids` if given (a subset of those offered),
+ * else the pre-checked ones. An empty list means "as offered" in add mode, but is refused where
+ * the user edits an existing selection (update mode with account selection: one must stay).
+ */
+function chosenAccounts(rec: LinkTokenRecord, offered: LinkAccount[], raw: unknown): LinkAccount[] {
+  if (raw === undefined || raw === null) return offered.filter((a) => a.selected);
+  if (!Array.isArray(raw) || raw.some((x) => typeof x !== "string")) throw new SimError("INVALID_FIELD", "account_ids must be an array of strings");
+  if (raw.some((id) => !offered.some((a) => a.id === id))) throw new SimError("INVALID_ACCOUNT_ID");
+  if (raw.length) return offered.filter((a) => raw.includes(a.id));
+  if (rec.accountSelection) throw new SimError("INVALID_FIELD", "account_ids must select at least one account");
+  return offered.filter((a) => a.selected);
 }
 
 /** Checks the login once more, creates (add mode) or repairs (update mode) the Item. */
@@ -217,20 +245,20 @@ function completeLogin(ctx: HandlerContext, rec: LinkTokenRecord, inst: SimInsti
   const username = text(ctx.body, "username");
   const password = text(ctx.body, "password");
   const offered = login(core, rec, inst, username, password);
-  const raw = ctx.body.account_ids;
-  let selected = offered;
-  if (raw !== undefined && raw !== null) {
-    if (!Array.isArray(raw) || raw.some((x) => typeof x !== "string")) throw new SimError("INVALID_FIELD", "account_ids must be an array of strings");
-    if (raw.some((id) => !offered.some((a) => a.id === id))) throw new SimError("INVALID_ACCOUNT_ID");
-    if (raw.length) selected = offered.filter((a) => raw.includes(a.id));
-  }
+  let selected = chosenAccounts(rec, offered, ctx.body.account_ids);
+  // Update mode without account selection keeps the Item's accounts, whatever was sent.
+  if (rec.mode === "update" && !rec.accountSelection) selected = offered;
 
   let item: SimItem;
   if (rec.mode === "update") {
     item = updateItem(core, rec);
+    const wasBroken = item.rec.login_required;
     item.rec.login_required = false;
+    // A re-login renews the consent, as Plaid's update mode does for an expiring Item.
+    item.renewConsent(core.now());
+    if (rec.accountSelection) item.setShared(new Set(selected.map((a) => item.rec.account_ids.indexOf(a.id))));
     core.store.save();
-    core.webhooks.send(item, { webhook_type: "ITEM", webhook_code: "LOGIN_REPAIRED", item_id: item.itemId, environment: "sandbox" });
+    if (wasBroken) core.webhooks.send(item, { webhook_type: "ITEM", webhook_code: "LOGIN_REPAIRED", item_id: item.itemId, environment: "sandbox" });
   } else {
     const itemId = core.linkTokens.consumeDraft(rec, inst.institution_id, username);
     item = createItemFromLogin(core, {
@@ -241,11 +269,9 @@ function completeLogin(ctx: HandlerContext, rec: LinkTokenRecord, inst: SimInsti
       webhook: rec.webhook,
       daysRequested: rec.daysRequested,
       itemId,
-      accountPositions: selected.map((a) => offered.indexOf(a)),
-      // Keep the ids the user saw at login, whatever subset was selected.
-      accountIds: selected.map((a) => a.id),
+      sharedPositions: selected.map((a) => offered.indexOf(a)),
     });
-    selected = item.accounts({ withInvestments: true }).map((a) => ({ id: a.account_id, name: a.name, mask: a.mask, type: a.type, subtype: a.subtype }));
+    selected = item.accounts({ withInvestments: true }).map((a) => ({ ...linkAccount(a), selected: true }));
   }
   return { publicToken: core.store.issuePublicToken(item.itemId), accounts: selected };
 }

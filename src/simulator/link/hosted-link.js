@@ -42,7 +42,9 @@
     void publicToken; // the integrator reads it from /link/token/get, never from the browser
     var inst = metadata && metadata.institution && metadata.institution.name ? metadata.institution.name : "your bank";
     var n = metadata && Array.isArray(metadata.accounts) ? metadata.accounts.length : 0;
-    var what = config.mode === "update"
+    var what = config.account_selection
+      ? "Your accounts at " + inst + " are updated: " + n + " shared with " + client + "."
+      : config.mode === "update"
       ? "Your account at " + inst + " is connected again."
       : "Your " + (n === 1 ? "account" : n + " accounts") + " at " + inst + (n === 1 ? " is" : " are") + " now connected to " + client + ".";
     var target = config.completion_redirect_uri;

@@ -81,6 +81,7 @@ export function hostedLinkPage(core: SimulatorCore, id: string): HostedPage {
     link_token: rec.token,
     client_name: rec.clientName,
     mode: rec.mode,
+    account_selection: rec.mode === "update" && !!rec.accountSelection,
     completion_redirect_uri: rec.hosted.completionRedirectUri,
   };
   const inner = `<h1 id="hosted-link-title">Connect your account</h1>

@@ -16,7 +16,8 @@
  * SELECT_INSTITUTION | CREDENTIAL | SELECT_ACCOUNT | CONNECTED | OAUTH | LOADING | ERROR,
  * #plaid-link-close, #plaid-link-error (role=alert), #plaid-link-search, .plaid-link-institution
  * buttons (data-institution-id), #plaid-link-username, #plaid-link-password, #plaid-link-submit,
- * .plaid-link-account checkboxes (value = account id), #plaid-link-continue, #plaid-link-done,
+ * .plaid-link-account checkboxes (value = account id; in update mode with account selection the
+ * shared accounts are the checked ones), #plaid-link-continue, #plaid-link-done,
  * #plaid-link-oauth-continue.
  */
 /* global window, document, fetch, sessionStorage, HTMLElement, KeyboardEvent */
@@ -471,12 +472,17 @@
       );
     }
 
+    /** Update mode with update.account_selection_enabled: the user may add or remove accounts. */
+    function selectsAccounts() {
+      return state.session.mode !== "update" || state.session.account_selection_enabled === true;
+    }
+
     function afterLogin(credentials) {
-      if (state.session.mode === "update") {
+      if (selectsAccounts()) {
+        viewSelectAccount(credentials);
+      } else {
         // Update mode without account selection: re-authenticate, keep the Item's accounts.
         complete(credentials, state.accounts.map(function (a) { return a.id; }));
-      } else {
-        viewSelectAccount(credentials);
       }
     }
 
@@ -484,7 +490,8 @@
       var rows = state.accounts.map(function (a) {
         var id = "plaid-link-account-" + a.id;
         return el("label", { className: "plaid-link-account-row", for: id }, [
-          el("input", { type: "checkbox", className: "plaid-link-account", id: id, name: "account", value: a.id, checked: true }),
+          // The backend pre-selects: everything in add mode, the shared accounts in update mode.
+          el("input", { type: "checkbox", className: "plaid-link-account", id: id, name: "account", value: a.id, checked: a.selected !== false }),
           el("span", null, [a.name + (a.mask ? " \u2022\u2022" + a.mask : ""), el("small", { text: " " + [a.type, a.subtype].filter(Boolean).join(" \u00b7 ") })]),
         ]);
       });
@@ -502,8 +509,9 @@
         el("fieldset", { className: "plaid-link-accounts" }, [el("legend", { text: "Accounts to share" })].concat(rows)),
         el("button", { id: "plaid-link-continue", className: "plaid-link-btn", type: "submit" }, ["Continue"]),
       ]);
-      render("SELECT_ACCOUNT", "Select accounts", [
-        el("p", { className: "plaid-link-sub", text: "Choose the accounts " + (state.session.client_name || "this application") + " may access." }),
+      var update = state.session.mode === "update";
+      render("SELECT_ACCOUNT", update ? "Update shared accounts" : "Select accounts", [
+        el("p", { className: "plaid-link-sub", text: "Choose the accounts " + (state.session.client_name || "this application") + " may access." + (update ? " The accounts shared now are checked." : "") }),
         form,
       ], "#plaid-link-continue");
     }
@@ -559,7 +567,9 @@
       var n = state.success.metadata.accounts.length;
       render("CONNECTED", "Success", [
         el("p", { className: "plaid-link-success", id: "plaid-link-success", role: "status" }, [
-          state.session.mode === "update"
+          state.session.mode === "update" && state.session.account_selection_enabled === true
+            ? "Your accounts at " + state.institution.name + " are updated: " + n + " shared with " + (state.session.client_name || "the application") + "."
+            : state.session.mode === "update"
             ? "Your account at " + state.institution.name + " is connected again."
             : "Your " + (n === 1 ? "account" : n + " accounts") + " at " + state.institution.name + (n === 1 ? " is" : " are") + " connected to " + (state.session.client_name || "the application") + ".",
         ]),

@@ -87,7 +87,7 @@ export class ItemStore {
     products: string[];
     webhook: string | null;
     itemId?: string;
-    accountIds?: string[];
+    sharedPositions?: number[];
   }): SimItem {
     const item = SimItem.create({
       itemId: init.itemId ?? newItemId(),
@@ -98,7 +98,7 @@ export class ItemStore {
       profile: init.profile,
       products: init.products,
       webhook: init.webhook,
-      accountIds: init.accountIds,
+      sharedPositions: init.sharedPositions,
     });
     this.add(item);
     this.save();

@@ -59,6 +59,7 @@ export interface LinkSessionRecord {
   /** The institution last selected (for SELECT_INSTITUTION events and the exit metadata). */
   institution: LinkInstitution | null;
   events: LinkEventRecord[];
+  /** Add mode's success; null in update mode, whose success is a finish without an exit. */
   result: ItemAddResult | null;
   exit: LinkExitRecord | null;
 }
@@ -90,9 +91,10 @@ export function linkSessionJson(s: LinkSessionRecord): JsonObject {
     finished_at: s.finishedAt === null ? null : isoSeconds(new Date(s.finishedAt)),
     events: s.events,
   };
-  if (s.result) {
+  // Finished without an exit is a success; update mode's has no Item add (result null).
+  if (s.result || (s.finishedAt !== null && !s.exit)) {
     out.results = {
-      item_add_results: [s.result],
+      item_add_results: s.result ? [s.result] : [],
       cra_item_add_results: [],
       cra_update_results: [],
       bank_income_results: [],

@@ -43,6 +43,8 @@ export interface LinkTokenRecord {
   mode: "add" | "update";
   /** Update mode: the Item being repaired. */
   itemId: string | null;
+  /** Update mode: `update.account_selection_enabled` (the user may add or remove accounts). Absent in older state files: false. */
+  accountSelection?: boolean;
   clientName: string;
   countryCodes: string[];
   language: string;

@@ -138,6 +138,11 @@ async function main(): Promise<void> {
       { timeoutMs: 30_000, what: "transactions in InfluxDB" },
     );
     log(`InfluxDB has ${tx[0].n} live transactions`);
+    // Every account's balance, the IRA that /transactions/sync leaves out included (net worth).
+    const balances = await influx.rows(`SELECT last("current") AS current FROM "plaid_balances" GROUP BY "account", "type"`, "plaid");
+    const ira = balances.find((b) => String(b.account).startsWith("Plaid IRA"));
+    if (!ira) throw new Error(`no balance for the Plaid IRA in InfluxDB (balances: ${balances.map((b) => String(b.account)).join(", ")})`);
+    log(`balances of ${balances.length} accounts, the IRA (${String(ira.type)}) at ${String(ira.current)}`);
     if (SHOTS) await renderInflux(context.newPage(), influx);
     if (errors.length) log(`page errors: ${errors.join(" | ")}`);
   } catch (err) {

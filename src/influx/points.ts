@@ -11,7 +11,7 @@
  *   otherwise keep a stale value;
  * - `amount` is always a float, also 0 in tombstones.
  */
-import { Point } from "@influxdata/influxdb-client";
+import type { Point as PointClass } from "@influxdata/influxdb-client";
 import type { AccountBase, Transaction } from "plaid";
 import type { Series, Tags } from "./identity";
 
@@ -229,10 +229,14 @@ export function itemPoint(i: ItemPointInput, measurement: string, time: Date): I
  * @influxdata/influxdb-client's Point so escaping and number formatting are the client's own.
  * Only computed when the node's "line protocol" option is on: a profile of a 50 000-transaction
  * sync showed ~1 s of CPU here (bench/README.md), which users of the influxdb batch node should
- * not pay for a string they never read.
+ * not pay for a string they never read — nor for loading the client (some 5 MB), which happens on
+ * the first line.
  */
+let PointCtor: typeof PointClass | null = null;
+
 export function toLine(p: InfluxPoint): string {
-  const point = new Point(p.measurement);
+  PointCtor ??= (require("@influxdata/influxdb-client") as typeof import("@influxdata/influxdb-client")).Point;
+  const point = new PointCtor(p.measurement);
   for (const [k, v] of Object.entries(p.tags)) point.tag(k, v);
   for (const [k, v] of Object.entries(p.fields)) {
     if (typeof v === "number") point.floatField(k, v);

@@ -16,13 +16,23 @@
  * The session id (256 random bits, limited life, one completion) is their credential.
  */
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from "express";
+import type { PageStrings, RenderedPage } from "./html";
+import { LinkError } from "./link-error";
 import { checkSameOrigin } from "./origin";
-import { renderHostedPage } from "./hosted-page";
-import { renderErrorPage, renderLinkPage, renderOAuthPage, type PageStrings, type RenderedPage } from "./page";
-import { LinkError, type LinkService, type Translate } from "./service";
+import type { LinkService, Translate } from "./service";
+
+/**
+ * The pages' code, loaded on the first page request: the routes are registered when Node-RED
+ * loads the nodes, and an installed package that nobody links with should not pay for the pages.
+ */
+const pages = (): typeof import("./page") & typeof import("./hosted-page") => ({
+  ...(require("./page") as typeof import("./page")),
+  ...(require("./hosted-page") as typeof import("./hosted-page")),
+});
 
 export interface RouteDeps {
-  service: LinkService;
+  /** The linking logic, created on first use (the first request that needs it). */
+  service(): LinkService;
   needsPermission(permission: string): RequestHandler;
   t: Translate;
   /** Origins that also count as "this editor" (configured public URLs, for reverse proxies). */
@@ -148,11 +158,11 @@ function jsonRoute(deps: RouteDeps, handle: (req: Request) => unknown, status = 
 }
 
 export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
-  const { service } = deps;
+  const service = (): LinkService => deps.service();
   const strings = () => pageStrings(deps.t);
   const invalidPage = () => {
     const S = strings();
-    return renderErrorPage(S.sessionInvalidTitle, S.sessionInvalid, S.sessionInvalidHint);
+    return pages().renderErrorPage(S.sessionInvalidTitle, S.sessionInvalid, S.sessionInvalidHint);
   };
 
   app.post(
@@ -163,7 +173,7 @@ export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
       deps,
       async (req) => {
         const b = (req.body ?? {}) as Record<string, unknown>;
-        const out = await service.createSession({ link: b.link, config: b.config, mode: b.mode ?? "add", editorOrigin: requestOrigin(req) });
+        const out = await service().createSession({ link: b.link, config: b.config, mode: b.mode ?? "add", editorOrigin: requestOrigin(req) });
         // The best guess of the editor's public address (re-login links of embedded mode): only a
         // browser's own Origin — verified against this request by sameOrigin — on a call that
         // worked, never the Host header a caller can set at will.
@@ -178,11 +188,11 @@ export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
   app.get(
     "/plaid-sync/link-sessions/:session",
     deps.needsPermission("plaid-sync.read"),
-    jsonRoute(deps, (req) => service.sessionStatus(req.params.session, typeof req.query.link === "string" ? req.query.link : undefined)),
+    jsonRoute(deps, (req) => service().sessionStatus(req.params.session, typeof req.query.link === "string" ? req.query.link : undefined)),
   );
 
   app.get("/plaid-sync/link/:session", (req: Request, res: Response) => {
-    const info = service.pageInfo(req.params.session);
+    const info = service().pageInfo(req.params.session);
     if (!info) {
       send(res, invalidPage(), 404);
       return;
@@ -192,22 +202,22 @@ export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
     send(
       res,
       s.kind === "hosted" && s.hostedUrl
-        ? renderHostedPage({ session: s.id, mode: s.mode, hostedUrl: s.hostedUrl, institutionName: info.institutionName, strings: S })
-        : renderLinkPage({ session: s.id, mode: s.mode, scriptUrl: info.scriptUrl, institutionName: info.institutionName, strings: S }),
+        ? pages().renderHostedPage({ session: s.id, mode: s.mode, hostedUrl: s.hostedUrl, institutionName: info.institutionName, strings: S })
+        : pages().renderLinkPage({ session: s.id, mode: s.mode, scriptUrl: info.scriptUrl, institutionName: info.institutionName, strings: S }),
     );
   });
 
-  app.get("/plaid-sync/link/:session/status", jsonRoute(deps, (req) => service.sessionStatus(req.params.session)));
-  app.get("/plaid-sync/link/:session/token", jsonRoute(deps, (req) => service.token(req.params.session)));
-  app.post("/plaid-sync/link/:session/complete", sameOrigin(deps), jsonRoute(deps, (req) => service.complete(req.params.session, req.body)));
+  app.get("/plaid-sync/link/:session/status", jsonRoute(deps, (req) => service().sessionStatus(req.params.session)));
+  app.get("/plaid-sync/link/:session/token", jsonRoute(deps, (req) => service().token(req.params.session)));
+  app.post("/plaid-sync/link/:session/complete", sameOrigin(deps), jsonRoute(deps, (req) => service().complete(req.params.session, req.body)));
 
   app.get("/plaid-sync/oauth", (_req: Request, res: Response) => {
-    send(res, renderOAuthPage(strings()));
+    send(res, pages().renderOAuthPage(strings()));
   });
 
-  // A body's `config` is not used: a link acts with its own (service.resolveLink).
-  app.post("/plaid-sync/links/:id/remove", deps.needsPermission("plaid-sync.write"), sameOrigin(deps), jsonRoute(deps, (req) => service.remove(req.params.id)));
-  app.get("/plaid-sync/links/:id/health", deps.needsPermission("plaid-sync.read"), jsonRoute(deps, (req) => service.health(req.params.id)));
+  // A body's `config` is not used: a link acts with its own (LinkService.resolveLink).
+  app.post("/plaid-sync/links/:id/remove", deps.needsPermission("plaid-sync.write"), sameOrigin(deps), jsonRoute(deps, (req) => service().remove(req.params.id)));
+  app.get("/plaid-sync/links/:id/health", deps.needsPermission("plaid-sync.read"), jsonRoute(deps, (req) => service().health(req.params.id)));
 
   app.all("/plaid-sync/demo/*", (req: Request, res: Response) => {
     void deps.demoProxy(req, res);

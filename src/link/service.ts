@@ -18,9 +18,11 @@ import { readItemDetails, type ItemDetails } from "./item-details";
 import { linkTokenRequest } from "./link-token";
 import { LinkWriter, type LinkEvent, type LinkNodeLike, type LinkWriterDeps } from "./link-writer";
 import { PollSchedule, type PollResult } from "./poll-schedule";
+import { LinkError } from "./link-error";
 import { SESSION_TTL_MS, type LinkMode, type LinkSession, type SessionPurpose, type SessionResult, type SessionStatus, type SessionStore } from "./sessions";
 
 export type { LinkEvent, LinkNodeLike };
+export { LinkError };
 
 export const PLAID_CDN_SCRIPT = "https://cdn.plaid.com/link/v2/stable/link-initialize.js";
 export const LINK_SCRIPT_PATH = "link/v2/stable/link-initialize.js";
@@ -82,17 +84,8 @@ export interface LinkServiceDeps extends LinkWriterDeps {
   /** Injectable polling (tests); default: 2 s watched, 60 s otherwise. */
   schedule?: (poll: (id: string) => Promise<PollResult>, onError: (id: string, err: unknown) => void) => PollSchedule;
   now?: () => number;
-}
-
-export class LinkError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-    this.name = "LinkError";
-  }
+  /** The writer to share (the runtime makes one before the service, which loads only when needed). */
+  writer?: LinkWriter;
 }
 
 export interface HealthReport {
@@ -185,7 +178,7 @@ export class LinkService {
   private readonly relinkInFlight = new Map<string, Promise<LinkSession>>();
 
   constructor(private readonly deps: LinkServiceDeps) {
-    this.writer = new LinkWriter(deps);
+    this.writer = deps.writer ?? new LinkWriter(deps);
     this.now = deps.now ?? Date.now;
     const poll = (id: string) => this.pollHosted(id);
     const onError = (id: string, err: unknown) => this.deps.warn(this.t("errors.poll-failed", { message: toCleanError(err).plaid.message, session: id.slice(0, 6) }));

@@ -2,22 +2,32 @@
  * Wires the plain linking logic to a Node-RED runtime: one session store, pending-link store and
  * set of admin routes per runtime (keyed by its httpAdmin app, so a test harness that reloads
  * the nodes with a fresh app gets fresh routes).
+ *
+ * The routes, the pending-link store and the credential writer exist from the start (a deployed
+ * plaid-link needs its token at once); the link service — sessions, Hosted Link polling, the
+ * pages — is loaded on the first request or re-login that needs it, or after a restart when
+ * link sessions were left open. An installed package nobody links with never loads it.
  */
+import * as fs from "fs";
 import * as path from "path";
 import type { NodeAPI } from "node-red";
 import type { Express, RequestHandler } from "express";
 import { createDemoProxy, isDemoSimulatorRunning } from "../link/demo";
 import { EncryptedJsonFile, resolveKey, type ResolvedKey } from "../link/encrypted-file";
+import { LinkWriter } from "../link/link-writer";
 import { PendingLinkStore } from "../link/pending";
 import { registerLinkRoutes } from "../link/routes";
-import { LinkService, type ConfigLike, type LinkNodeLike, type Translate } from "../link/service";
-import { SessionStore, type LinkSession } from "../link/sessions";
-import { adminRootOf, dataDirOf, setting, userDirOf } from "./runtime";
+import type { ConfigLike, LinkNodeLike, LinkService, Translate } from "../link/service";
+import type { LinkSession } from "../link/sessions";
+import { adminRootOf, dataDirOf, noteEditorOrigin, setting, userDirOf } from "./runtime";
 import type { PlaidConfigNode, PlaidLinkNode } from "./types";
 
 export interface LinkRuntime {
-  service: LinkService;
-  sessions: SessionStore;
+  /** The linking logic, created on first call. */
+  service(): LinkService;
+  /** The service if something already needed it (a link that never started has nothing to end). */
+  serviceIfLoaded(): LinkService | null;
+  writer: LinkWriter;
   pending: PendingLinkStore;
   adminRoot: string;
   /** Called when a link's Item logs in again (update mode finished); returns the unsubscribe. */
@@ -25,32 +35,33 @@ export interface LinkRuntime {
 }
 
 const runtimes = new WeakMap<object, LinkRuntime>();
-/** Per RED.events emitter: the service whose Hosted Link polling follows the flows' start and stop. */
-const flowFollowers = new WeakMap<object, { current: LinkService | null }>();
+/** Per RED.events emitter: the runtime whose Hosted Link polling follows the flows' start and stop. */
+const flowFollowers = new WeakMap<object, { current: LinkRuntime | null; open: () => boolean }>();
 
 /**
  * Open Hosted Link sessions are polled again once the flows (and so the config nodes) run; a
  * redeploy stops and restarts them the same way. One pair of listeners per runtime event bus: a
  * test harness that builds a new admin app per test replaces the service they serve.
  */
-function followFlows(RED: NodeAPI, service: LinkService): void {
+function followFlows(RED: NodeAPI, rt: LinkRuntime, sessionsLeftOpen: () => boolean): void {
   const bus = RED.events as unknown as { on(ev: string, fn: () => void): void };
   let slot = flowFollowers.get(bus);
   if (!slot) {
-    const s: { current: LinkService | null } = { current: null };
-    bus.on("flows:started", () => s.current?.resume());
-    bus.on("flows:stopped", () => s.current?.close());
+    const s: { current: LinkRuntime | null; open: () => boolean } = { current: null, open: () => false };
+    bus.on("flows:started", () => {
+      const cur = s.current;
+      if (!cur) return;
+      // Only a service that runs, or sessions a previous run left open, have anything to poll.
+      const service = cur.serviceIfLoaded() ?? (s.open() ? cur.service() : null);
+      service?.resume();
+    });
+    bus.on("flows:stopped", () => s.current?.serviceIfLoaded()?.close());
     flowFollowers.set(bus, s);
     slot = s;
   }
-  slot.current?.close();
-  slot.current = service;
-}
-let lastEditorOrigin: string | null = null;
-
-/** The browser Origin of the last successful link-sessions call (verified against that request): the best guess of publicUrl. */
-export function seenEditorOrigin(): string | null {
-  return lastEditorOrigin;
+  slot.current?.serviceIfLoaded()?.close();
+  slot.current = rt;
+  slot.open = sessionsLeftOpen;
 }
 
 /** The key flows_cred.json is encrypted with (see pending.ts for the `credentialSecret: false` case). */
@@ -97,45 +108,57 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
     key: () => (key ??= credentialKey(RED)).key,
     warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
   });
-  const sessionFile = new EncryptedJsonFile<{ sessions: LinkSession[] }>({
-    file: path.join(dataDir, "link-sessions.json"),
-    key: () => (key ??= credentialKey(RED)).key,
-    warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
-  });
-  const sessions = new SessionStore({
-    persistence: {
-      load: () => {
-        const list = sessionFile.read()?.sessions;
-        return Array.isArray(list) ? list : [];
-      },
-      save: (list) => sessionFile.write(list.length ? { sessions: list } : null),
-    },
-  });
+  const sessionsPath = path.join(dataDir, "link-sessions.json");
   const adminRoot = adminRootOf(RED);
   const repairListeners = new Map<string, Set<() => void>>();
-  const service = new LinkService({
-    sessions,
+  const writerDeps = {
     pending,
-    adminRoot,
-    t,
-    getConfig: (id) => {
-      const n = RED.nodes.getNode(id);
-      return isConfigNode(n) ? n : null;
-    },
-    getLinkNode: (id) => {
+    getLinkNode: (id: string) => {
       const n = RED.nodes.getNode(id);
       return isLinkNode(n) ? n : null;
     },
-    nodeType: (id) => (RED.nodes.getNode(id) as { type?: string } | null)?.type,
-    getCredentials: (id) => RED.nodes.getCredentials(id) as Record<string, unknown> | undefined,
-    addCredentials: (id, creds) => RED.nodes.addCredentials(id, creds),
-    publish: (topic, data) => RED.comms.publish(topic, data, false),
-    warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
-    onLoginRepaired: (linkId) => {
-      for (const l of repairListeners.get(linkId) ?? []) l();
-    },
-  });
-  followFlows(RED, service);
+    getCredentials: (id: string) => RED.nodes.getCredentials(id) as Record<string, unknown> | undefined,
+    addCredentials: (id: string, creds: Record<string, unknown>) => RED.nodes.addCredentials(id, creds),
+    publish: (topic: string, data: unknown) => RED.comms.publish(topic, data, false),
+  };
+  const writer = new LinkWriter(writerDeps);
+  let service: LinkService | null = null;
+  const loadService = (): LinkService => {
+    if (service) return service;
+    const { LinkService: Service } = require("../link/service") as typeof import("../link/service");
+    const { SessionStore } = require("../link/sessions") as typeof import("../link/sessions");
+    const sessionFile = new EncryptedJsonFile<{ sessions: LinkSession[] }>({
+      file: sessionsPath,
+      key: () => (key ??= credentialKey(RED)).key,
+      warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
+    });
+    const sessions = new SessionStore({
+      persistence: {
+        load: () => {
+          const list = sessionFile.read()?.sessions;
+          return Array.isArray(list) ? list : [];
+        },
+        save: (list) => sessionFile.write(list.length ? { sessions: list } : null),
+      },
+    });
+    service = new Service({
+      ...writerDeps,
+      writer,
+      sessions,
+      adminRoot,
+      t,
+      getConfig: (id) => {
+        const n = RED.nodes.getNode(id);
+        return isConfigNode(n) ? n : null;
+      },
+      nodeType: (id) => (RED.nodes.getNode(id) as { type?: string } | null)?.type,
+      warn: (m) => RED.log.warn(`plaid-sync: ${m}`),
+      onLoginRepaired: (linkId) => {
+        for (const l of repairListeners.get(linkId) ?? []) l();
+      },
+    });
+    return service;
+  };
 
   const demoInUse = (): boolean => {
     if (isDemoSimulatorRunning()) return true;
@@ -147,7 +170,7 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
   };
 
   registerLinkRoutes(app, {
-    service,
+    service: loadService,
     t,
     needsPermission: (perm) => permissionGuard(RED, perm),
     extraOrigins: () => {
@@ -158,15 +181,14 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
       return out;
     },
     demoProxy: createDemoProxy({ dataDir: () => dataDir, enabled: demoInUse, notFound: t("errors.demo-off") }),
-    sawEditorOrigin: (o) => {
-      lastEditorOrigin = o;
-    },
+    sawEditorOrigin: noteEditorOrigin,
     log: { warn: (m) => RED.log.warn(m) },
   });
 
   const rt: LinkRuntime = {
-    service,
-    sessions,
+    service: loadService,
+    serviceIfLoaded: () => service,
+    writer,
     pending,
     adminRoot,
     onLoginRepaired: (linkId, listener) => {
@@ -179,6 +201,7 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
       };
     },
   };
+  followFlows(RED, rt, () => fs.existsSync(sessionsPath));
   runtimes.set(app, rt);
   return rt;
 }

@@ -38,16 +38,17 @@ export = function plaidLinkModule(RED: NodeAPI): void {
       return n && (n as { type?: string }).type === "plaid-config" ? (n as PlaidConfigNode) : null;
     };
 
-    this.getAccessToken = (): string | undefined => rt.service.currentAccessToken(this.id);
+    this.getAccessToken = (): string | undefined => rt.writer.currentAccessToken(this.id);
 
     this.relinkUrl = (): Promise<string> => {
       const cfg = this.configNode();
       if (!cfg) return Promise.reject(new Error(t("errors.config-not-deployed")));
-      return rt.service.relinkUrl(this.id, cfg.id);
+      return rt.service().relinkUrl(this.id, cfg.id);
     };
 
+    // Nothing to end when no service runs: no re-login was ever started in this process.
     this.loginWorks = (): void => {
-      rt.service.endRelink(this.id);
+      rt.serviceIfLoaded()?.endRelink(this.id);
     };
 
     this.onLoginRepaired = (listener: () => void): (() => void) => rt.onLoginRepaired(this.id, listener);
@@ -56,7 +57,7 @@ export = function plaidLinkModule(RED: NodeAPI): void {
     // encrypted pending store; one whose token is now deployed is dropped from it.
     const deployed = (this.credentials as { accessToken?: string } | undefined)?.accessToken;
     const entry = rt.pending.get(this.id);
-    rt.service
+    rt.writer
       .reconcilePending(this.id, deployed)
       .then((outcome) => {
         if (outcome === "adopted" && entry) {

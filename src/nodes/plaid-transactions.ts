@@ -6,7 +6,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
 import { errorOf, needsLogin, CleanError, toCleanError, type ErrorInfo } from "../plaid/errors";
 import { describe, statusKeyFor } from "../sync/advice";
-import { SyncEngine, type CommitMode, type EngineSettings, type SyncSummary } from "../sync/engine";
+import type { CommitMode, EngineSettings, SyncEngine, SyncSummary } from "../sync/engine";
+import { isSyncIdOf } from "../sync/sync-id";
 import { DEFAULT_BATCH_SIZE } from "../sync/parts";
 import { isValidTimezone } from "../influx/time";
 import type { RetryOptions } from "../plaid/retry";
@@ -127,9 +128,11 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
       setupProblem = errorOf("NOT_CONFIGURED", t("errors.noLink"));
     }
 
-    const engine = setupProblem
-      ? null
-      : new SyncEngine({
+    // The engine (and the sync code with it) is loaded by the first trigger, not at deploy: a
+    // Node-RED that has not synced yet since it started carries none of it.
+    let engine: SyncEngine | null = null;
+    const engineOf = (): SyncEngine =>
+      (engine ??= new (require("../sync/engine") as typeof import("../sync/engine")).SyncEngine({
           nodeId: node.id,
           stateDir: dataDirOf(RED),
           settings,
@@ -164,7 +167,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
             onConfirmFailed: () => node.status({ fill: "yellow", shape: "ring", text: t("status.notConfirmed") }),
             relinkUrl,
           },
-        });
+        }));
 
     if (setupProblem) {
       node.status({ fill: "red", shape: "ring", text: t("status.notConfigured") });
@@ -196,7 +199,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
     // the yellow "needs login" goes; the next trigger syncs.
     const unsubscribeRepaired = linkNode?.onLoginRepaired(() => {
       node.status({ fill: "green", shape: "ring", text: t("status.loginRepaired") });
-      engine?.loginRepaired().catch((err: unknown) => node.warn(toCleanError(err).message));
+      if (!setupProblem) engineOf().loginRepaired().catch((err: unknown) => node.warn(toCleanError(err).message));
     });
 
     async function fail(msg: NodeMessageInFlow & { error?: unknown }, err: unknown, done: (err?: Error) => void): Promise<void> {
@@ -214,9 +217,10 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
     node.on("input", (msg: NodeMessageInFlow & { plaid?: unknown; error?: unknown }, _send, done) => {
       const plaid = msg.plaid as { syncId?: unknown; part?: unknown } | undefined;
       if (plaid && typeof plaid === "object" && typeof plaid.syncId === "string") {
-        if (engine?.isOwnSyncId(plaid.syncId)) {
-          // A part coming back (Complete node → confirmation; Catch node → refused).
-          engine.confirm(plaid.syncId, Number(plaid.part), msg.error);
+        if (isSyncIdOf(node.id, plaid.syncId)) {
+          // A part coming back (Complete node → confirmation; Catch node → refused). Without an
+          // engine yet, it belongs to a sync of before a restart: nothing waits for it.
+          engine?.confirm(plaid.syncId, Number(plaid.part), msg.error);
           done();
           return;
         }
@@ -228,13 +232,13 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
           return;
         }
       }
-      if (!engine) {
+      if (setupProblem) {
         void fail(msg, setupProblem, done);
         return;
       }
       const topic = typeof msg.topic === "string" ? msg.topic.trim().toLowerCase() : "";
       if (topic === "reset") {
-        engine
+        engineOf()
           .reset()
           .then(() => {
             node.status({ fill: "grey", shape: "ring", text: t("status.reset") });
@@ -243,7 +247,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
           .catch((err) => fail(msg, err, done));
         return;
       }
-      engine
+      engineOf()
         .trigger(topic === "resync" ? "resync" : "sync")
         .then(() => {
           linkNode?.loginWorks();

@@ -40,3 +40,15 @@ export function adminRootOf(RED: Pick<NodeAPI, "settings">): string {
   if (!r.endsWith("/")) r += "/";
   return r;
 }
+
+let lastEditorOrigin: string | null = null;
+
+/** A browser's Origin, verified against a successful link-sessions call. */
+export function noteEditorOrigin(origin: string): void {
+  lastEditorOrigin = origin;
+}
+
+/** The browser Origin of the last successful link-sessions call: the best guess of publicUrl. */
+export function seenEditorOrigin(): string | null {
+  return lastEditorOrigin;
+}

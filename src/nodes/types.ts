@@ -4,7 +4,7 @@
  */
 import type { Node } from "node-red";
 import type { ConfigLike } from "../link/service";
-import type { PlaidEnvironmentName } from "../plaid/client";
+import type { PlaidEnvironmentName } from "../plaid/environments";
 import type { LinkedAccount } from "../plaid/types";
 
 export type { LinkedAccount };

@@ -1,25 +1,11 @@
-import { Configuration, PlaidApi, PlaidEnvironments } from "plaid";
+/**
+ * The official client, configured. Loaded only where Plaid is called: the worker thread of
+ * remote-client.ts, the tests and the bench — never by the nodes' main thread at load time.
+ */
+import { Configuration, PlaidApi } from "plaid";
+import { normaliseBasePath, type PlaidClientOptions } from "./environments";
 
-export type PlaidEnvironmentName = "demo" | "sandbox" | "production" | "custom";
-
-export interface PlaidClientOptions {
-  /** Base URL of a Plaid-compatible API, without a trailing slash. */
-  basePath: string;
-  clientId: string;
-  secret: string;
-  /** Per-request timeout; a hung connection must not stall a sync forever. */
-  timeoutMs?: number;
-}
-
-/** The hosted Plaid API for an environment; demo and custom resolve their URL elsewhere. */
-export function hostedBasePath(environment: "sandbox" | "production"): string {
-  return PlaidEnvironments[environment];
-}
-
-/** Strips trailing slashes: the official client concatenates basePath and "/transactions/sync". */
-export function normaliseBasePath(url: string): string {
-  return url.trim().replace(/\/+$/, "");
-}
+export { hostedBasePath, normaliseBasePath, type PlaidClientOptions, type PlaidEnvironmentName } from "./environments";
 
 /**
  * The official client, configured the way Plaid's own quickstart does it. Credentials travel as

@@ -21,6 +21,7 @@ import { itemPoint, ITEM_MEASUREMENT } from "../influx/points";
 import { needsLogin } from "../plaid/errors";
 import { CommittedState } from "./committed-state";
 import { ItemWatch } from "./item-watch";
+import { isSyncIdOf, syncIdPrefix } from "./sync-id";
 import { Confirmations } from "./confirmations";
 import { SyncPages } from "./pages";
 import { SyncRun } from "./run";
@@ -112,11 +113,11 @@ export class SyncEngine {
 
   /** syncIds this engine hands out start with this prefix. */
   get syncIdPrefix(): string {
-    return `${this.opts.nodeId}.`;
+    return syncIdPrefix(this.opts.nodeId);
   }
 
   isOwnSyncId(syncId: unknown): boolean {
-    return typeof syncId === "string" && syncId.startsWith(this.syncIdPrefix);
+    return isSyncIdOf(this.opts.nodeId, syncId);
   }
 
   /** Starts a sync, or — while one runs — joins the (single) follow-up run. */

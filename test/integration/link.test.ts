@@ -15,6 +15,7 @@ import * as path from "path";
 import type { Simulator } from "../../src/simulator";
 import { SIM_CLIENT_ID, SIM_SECRET, startTestSimulator } from "../support/simulator";
 import { createPlaidClient } from "../../src/plaid/client";
+import { getDemoSimulator } from "../../src/link/demo";
 import { stopDemoSimulator } from "../../src/link/demo";
 import { nodeRedTestHelper, plaidNodeModules } from "../support/red";
 import { finishHostedLink } from "../support/hosted-link";
@@ -173,9 +174,9 @@ describe("link: admin routes in the Node-RED runtime", function () {
     await demo.itemPublicTokenExchange({ public_token: pt.data.public_token });
     assert.ok(fs.existsSync(path.join(userDir, "plaid-sync", "demo-simulator.json")), "demo Items persist in the userDir");
     // The demo simulator's keys are this process's own: the well-known test keys open nothing.
-    const conf = (demo as unknown as { configuration: { basePath: string; baseOptions: { headers: Record<string, string> } } }).configuration;
-    assert.notStrictEqual(conf.baseOptions.headers["PLAID-SECRET"], SIM_SECRET);
-    const reset = await fetch(`${conf.basePath}/simulator/reset`, { method: "POST", headers: { "content-type": "application/json", "PLAID-CLIENT-ID": SIM_CLIENT_ID, "PLAID-SECRET": SIM_SECRET }, body: "{}" });
+    const running = await getDemoSimulator(path.join(userDir, "plaid-sync"));
+    assert.notStrictEqual(running.secret, SIM_SECRET);
+    const reset = await fetch(`${running.url}/simulator/reset`, { method: "POST", headers: { "content-type": "application/json", "PLAID-CLIENT-ID": SIM_CLIENT_ID, "PLAID-SECRET": SIM_SECRET }, body: "{}" });
     assert.strictEqual(reset.status, 400, "the simulator's control routes refuse other keys");
     assert.strictEqual(n("e").countryCodes.join(), "US");
     assert.match(n("e").publicBaseUrl(), /^https?:\/\/[^/]+$/);

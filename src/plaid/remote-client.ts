@@ -1,0 +1,158 @@
+/**
+ * The official `plaid` client, run in a worker thread (client-worker.ts) that exists only while
+ * Plaid is being called. `require("plaid")` is most of what this package would otherwise cost a
+ * Node-RED that waits between syncs (some 70 MB and 150–500 ms at start-up, bench/README.md):
+ * here the main thread never loads it, and the worker — with the client's memory — goes away
+ * once Plaid has been quiet for `idleMs`.
+ *
+ * What callers get is shaped like PlaidApi: `client.transactionsSync(body, {signal})` resolves
+ * to `{data, status}` or rejects with a CleanError (cleaned in the worker, so no secret crosses).
+ * An abort signal is honoured by cancelling the call in the worker. A worker that dies with
+ * calls in flight fails them with a retryable error and the next call starts a new one.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Worker } from "worker_threads";
+import type { PlaidApi } from "plaid";
+import type { PlaidClientOptions } from "./environments";
+import type { CallMessage, ReplyMessage } from "./client-worker";
+import { CleanError, type ErrorInfo } from "./errors";
+
+/** How long a worker with no call in flight stays: a sync's next page or a link's next step reuses it. */
+export const DEFAULT_IDLE_MS = 20_000;
+
+interface Pending {
+  resolve(v: { data: unknown; status: number }): void;
+  reject(e: Error): void;
+  cleanup(): void;
+}
+
+function stoppedError(why: string): CleanError {
+  // 503: retryable like a Plaid outage (retry.ts), which is what a lost worker is to a sync.
+  return new CleanError({ code: "PLAID_WORKER_STOPPED", type: "INTERNAL_ERROR", message: `The Plaid client stopped (${why})`, display_message: null, request_id: null, status: 503 });
+}
+
+/**
+ * The compiled worker beside this file; when running from the TypeScript sources (tests, bench,
+ * under tsx) the .ts, through tsx's require hook — a worker does not inherit the parent's loaders.
+ */
+function startWorker(): Worker {
+  const js = path.join(__dirname, "client-worker.js");
+  if (fs.existsSync(js)) return new Worker(js);
+  const ts = path.join(__dirname, "client-worker.ts");
+  return new Worker(`require("tsx/cjs"); require(${JSON.stringify(ts)});`, { eval: true });
+}
+
+export class PlaidWorker {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** Workers started so far (tests and the bench watch it). */
+  starts = 0;
+
+  constructor(public idleMs = DEFAULT_IDLE_MS) {}
+
+  /** True while a worker thread exists. */
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
+  call(config: PlaidClientOptions, method: string, body: unknown, signal?: AbortSignal): Promise<{ data: unknown; status: number }> {
+    if (signal?.aborted) return Promise.reject(stoppedError("aborted"));
+    const w = this.ensure();
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => w.postMessage({ cancel: id });
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.pending.set(id, { resolve, reject, cleanup: () => signal?.removeEventListener("abort", onAbort) });
+      const msg: CallMessage = { id, config, method, body };
+      w.postMessage(msg);
+    });
+  }
+
+  /** Ends the worker now (Node-RED stopping; tests). Calls in flight fail. */
+  async stop(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    this.detach(w, "stopped");
+    await w.terminate();
+  }
+
+  private ensure(): Worker {
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
+    if (this.worker) return this.worker;
+    const w = startWorker();
+    this.starts++;
+    // The worker never keeps Node-RED (or a test run) alive on its own.
+    w.unref();
+    w.on("message", (reply: ReplyMessage) => this.settle(reply));
+    w.on("error", (err) => this.detach(w, err.message));
+    w.on("exit", (code) => this.detach(w, `exit code ${code}`));
+    this.worker = w;
+    return w;
+  }
+
+  private settle(reply: ReplyMessage): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    p.cleanup();
+    if ("error" in reply) p.reject(new CleanError(reply.error as ErrorInfo));
+    else p.resolve({ data: reply.data, status: reply.status });
+    if (!this.pending.size) this.scheduleIdle();
+  }
+
+  private scheduleIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.pending.size || !this.worker) return;
+      void this.stop();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  /** Forgets a worker that is gone (or going): what it had in flight fails. */
+  private detach(w: Worker, why: string): void {
+    if (this.worker !== w) return;
+    this.worker = null;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.cleanup();
+      p.reject(stoppedError(why));
+    }
+  }
+}
+
+/** One worker for the whole process: every plaid-config's client shares it. */
+let shared: PlaidWorker | null = null;
+
+/** The process's worker; `idleMs` (settings.js plaidSync.clientWorkerIdleMs), when given, applies from the next idle period. */
+export function sharedPlaidWorker(idleMs?: number): PlaidWorker {
+  shared ??= new PlaidWorker(idleMs);
+  if (idleMs !== undefined) shared.idleMs = idleMs;
+  return shared;
+}
+
+/**
+ * A PlaidApi whose calls run in `worker`. Only the request body and the `signal` option are
+ * passed on (the product uses no other option).
+ */
+export function remotePlaidClient(config: PlaidClientOptions, worker: PlaidWorker = sharedPlaidWorker()): PlaidApi {
+  const methods = new Map<string, unknown>();
+  return new Proxy({} as PlaidApi, {
+    get(_target, prop) {
+      if (typeof prop !== "string" || prop === "then") return undefined;
+      let fn = methods.get(prop);
+      if (!fn) {
+        fn = (body: unknown, options?: { signal?: AbortSignal }) => worker.call(config, prop, body, options?.signal);
+        methods.set(prop, fn);
+      }
+      return fn;
+    },
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * The official client in a worker thread (src/plaid/remote-client.ts) against the simulator:
+ * the same answers as the client in-process, errors cleaned before they cross, calls that can be
+ * aborted, and a worker that goes away when Plaid is quiet and comes back on the next call.
+ */
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as path from "path";
+import { isRetryable, type CleanError } from "../../src/plaid/errors";
+import { PlaidEnvironments } from "plaid";
+import { hostedBasePath } from "../../src/plaid/environments";
+import { PlaidWorker, remotePlaidClient } from "../../src/plaid/remote-client";
+import { addFault, clearFaults, linkSandboxItem, simulatorClient, simulatorSuite } from "../support/simulator";
+
+const REPO = path.resolve(__dirname, "..", "..");
+
+async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("plaid client in a worker thread (against the simulator)", function () {
+  this.timeout(30_000);
+  const suite = simulatorSuite();
+  const workers: PlaidWorker[] = [];
+  const newWorker = (idleMs = 5_000) => {
+    const w = new PlaidWorker(idleMs);
+    workers.push(w);
+    return w;
+  };
+  afterEach(async () => {
+    await clearFaults(suite.sim);
+    for (const w of workers.splice(0)) await w.stop();
+  });
+  const remote = (w: PlaidWorker) => remotePlaidClient({ basePath: suite.sim.url, clientId: suite.sim.clientId, secret: suite.sim.secret }, w);
+
+  it("answers exactly as the client in-process does", async () => {
+    const { accessToken } = await linkSandboxItem(suite.client, { username: "user_good" });
+    const w = newWorker();
+    const viaWorker = await remote(w).transactionsSync({ access_token: accessToken, count: 50 });
+    const direct = await simulatorClient(suite.sim).transactionsSync({ access_token: accessToken, count: 50 });
+    assert.strictEqual(viaWorker.status, 200);
+    assert.deepStrictEqual(
+      viaWorker.data.added.map((t) => [t.transaction_id, t.amount, t.date]),
+      direct.data.added.map((t) => [t.transaction_id, t.amount, t.date]),
+    );
+    assert.strictEqual(viaWorker.data.next_cursor, direct.data.next_cursor);
+    assert.strictEqual(w.starts, 1);
+  });
+
+  it("Plaid's errors arrive as clean errors with Plaid's fields, and no secret", async () => {
+    const w = newWorker();
+    const err = (await remote(w)
+      .itemGet({ access_token: "access-sandbox-nope" })
+      .then(() => assert.fail("expected an error"), (e: unknown) => e)) as CleanError;
+    assert.strictEqual(err.name, "CleanError");
+    assert.strictEqual(err.plaid.code, "INVALID_ACCESS_TOKEN");
+    assert.strictEqual(err.plaid.status, 400);
+    assert.ok(!JSON.stringify({ ...err, message: err.message, stack: err.stack }).includes(suite.sim.secret), "no secret in the error");
+    // Network failures too: a port nobody listens on.
+    const gone = remotePlaidClient({ basePath: "http://127.0.0.1:9", clientId: "x", secret: "very-secret-value" }, w);
+    const net = (await gone.itemGet({ access_token: "a" }).then(() => assert.fail("expected an error"), (e: unknown) => e)) as CleanError;
+    assert.strictEqual(net.plaid.type, "NETWORK_ERROR");
+    assert.ok(!JSON.stringify(net.plaid).includes("very-secret-value"));
+  });
+
+  it("an aborted call stops at once", async () => {
+    const { accessToken } = await linkSandboxItem(suite.client, { username: "user_good" });
+    await addFault(suite.sim, { path: "/transactions/sync", delay_ms: 5_000, times: 1 });
+    const w = newWorker();
+    const abort = new AbortController();
+    const started = Date.now();
+    const call = remote(w).transactionsSync({ access_token: accessToken }, { signal: abort.signal });
+    setTimeout(() => abort.abort(), 100);
+    await assert.rejects(call);
+    assert.ok(Date.now() - started < 3_000, "did not wait for the slow answer");
+  });
+
+  it("goes away when Plaid is quiet, and comes back on the next call", async () => {
+    const { accessToken } = await linkSandboxItem(suite.client, { username: "user_good" });
+    const w = newWorker(150);
+    const c = remote(w);
+    await c.accountsGet({ access_token: accessToken });
+    assert.ok(w.running);
+    await waitFor(() => !w.running, "the idle worker to exit");
+    const again = await c.accountsGet({ access_token: accessToken });
+    assert.ok(again.data.accounts.length > 0);
+    assert.strictEqual(w.starts, 2, "a new worker for the call after the idle period");
+  });
+
+  it("a worker that dies mid-call fails that call with a retryable error; the next call works", async () => {
+    const { accessToken } = await linkSandboxItem(suite.client, { username: "user_good" });
+    await addFault(suite.sim, { path: "/accounts/get", delay_ms: 3_000, times: 1 });
+    const w = newWorker();
+    const c = remote(w);
+    const call = c.accountsGet({ access_token: accessToken }).then(() => assert.fail("expected an error"), (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    await w.stop();
+    const err = (await call) as CleanError;
+    assert.strictEqual(err.plaid.code, "PLAID_WORKER_STOPPED");
+    assert.ok(isRetryable(err.plaid), "a sync retries it like a Plaid outage");
+    assert.ok((await c.accountsGet({ access_token: accessToken })).data.accounts.length > 0);
+  });
+});
+
+describe("cost at rest: what loading the nodes loads", () => {
+  it("requiring nodes/*.js and registering them the way Node-RED does loads no `plaid` module (and no InfluxDB client)", function () {
+    this.timeout(20_000);
+    // A fresh process, so nothing else has loaded plaid: require each entry point, call it with a
+    // runtime stand-in as Node-RED does (registerType, httpAdmin routes, events), list require.cache.
+    const script = `
+      const path = require("path");
+      const noop = () => undefined;
+      const app = new Proxy({}, { get: () => noop });
+      const RED = {
+        nodes: { registerType: noop, getNode: () => null, eachNode: noop, getCredentials: () => undefined, addCredentials: noop, createNode: noop },
+        httpAdmin: app, events: { on: noop }, settings: { userDir: ${JSON.stringify(path.join(REPO, "test-artifacts"))} },
+        _: (k) => k, log: { warn: noop, info: noop }, comms: { publish: noop }, auth: { needsPermission: () => noop },
+      };
+      for (const f of ["plaid-config", "plaid-link", "plaid-transactions"]) require(path.join(${JSON.stringify(REPO)}, "nodes", f + ".js"))(RED);
+      const loaded = Object.keys(require.cache).filter((k) => /node_modules[\\\\/](plaid|axios|@influxdata)[\\\\/]/.test(k));
+      process.stdout.write(JSON.stringify({ loaded, count: Object.keys(require.cache).length }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: REPO, encoding: "utf8" })) as { loaded: string[]; count: number };
+    assert.deepStrictEqual(out.loaded, [], `loaded at start-up: ${out.loaded.join(", ")}`);
+    assert.ok(out.count < 60, `a small set of modules (${out.count})`);
+  });
+
+  it("the hosted environments' URLs, known without loading plaid, are the official client's", () => {
+    assert.strictEqual(hostedBasePath("sandbox"), PlaidEnvironments.sandbox);
+    assert.strictEqual(hostedBasePath("production"), PlaidEnvironments.production);
+  });
+});

@@ -2,8 +2,9 @@
  * What the last committed sync left (DESIGN §6): the cursor and index from the state file, and
  * from its journal what syncs since then did without committing — events already emitted (so
  * none is emitted twice), points written at identities the index does not hold, and a resync
- * that must be carried through. Loaded once and kept between syncs; reloaded after any sync that
- * did not commit (its changes to the in-memory index must not count).
+ * that must be carried through. Loaded by a sync and kept for the next one while syncs come in a
+ * burst (the engine lets go of it after a quiet while); reloaded after any sync that did not commit
+ * (its changes to the in-memory index must not count).
  */
 import type { ItemInfo } from "./types";
 import { emptyState, type JournalWrite, type StateStore, type SyncState } from "./state-store";
@@ -66,7 +67,7 @@ export class CommittedState {
     if (state.cursor !== "" && state.settingsKey !== settingsKey) {
       forceResync = true;
       fullReason = "point settings changed";
-      this.hooks.warn("Measurement, time zone, amount sign or pending setting changed: rebuilding every point (resync).");
+      this.hooks.warn("Measurement, time zone, amount sign, pending or category setting changed: rebuilding every point (resync).");
     }
     return { state, fullReason, forceResync };
   }

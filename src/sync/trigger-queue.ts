@@ -53,6 +53,11 @@ export class TriggerQueue<R> {
     });
   }
 
+  /** True while a job runs or waits to run. */
+  get active(): boolean {
+    return this.draining;
+  }
+
   /** Resolves once nothing runs and nothing is queued. */
   settled(): Promise<void> {
     return this.idle.catch(() => undefined);

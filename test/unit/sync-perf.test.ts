@@ -92,6 +92,33 @@ describe("sync engine: cost rules (prefetch, idle syncs)", function () {
   });
 });
 
+describe("sync engine: at rest", function () {
+  this.timeout(30_000);
+  const suite = engineSuite("plaid-engine-rest-");
+
+  it("lets go of the committed index after a quiet while; the next sync reads it back and is still a no-op", async () => {
+    const { accessToken, itemId } = await linkSandboxItem(suite.client, { username: "user_transactions_dynamic" });
+    const store = new StateStore(suite.dir, "rest1");
+    let loads = 0;
+    const load = store.load.bind(store);
+    store.load = async () => {
+      loads++;
+      return load();
+    };
+    const events: unknown[] = [];
+    const engine = suite.engine({ nodeId: "rest1", accessToken, itemId, store, keepStateMs: 50, sink: { points: () => undefined, event: (e) => void events.push(e) } });
+    await engine.trigger();
+    await engine.trigger();
+    assert.strictEqual(loads, 1, "back-to-back syncs share the loaded index");
+    await new Promise((r) => setTimeout(r, 120));
+    const before = events.length;
+    const idle = await engine.trigger();
+    assert.strictEqual(loads, 2, "read again after the quiet while");
+    assert.strictEqual(idle.added + idle.modified + idle.removed, 0);
+    assert.strictEqual(events.length, before, "nothing announced again");
+  });
+});
+
 describe("state store: journal of written identities", () => {
   it("one series table entry per series, whether writes share the tags object or not; round-trips", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-journal-"));

@@ -4,61 +4,34 @@
  * sync, a link and a re-login after that long idle period work as before — each on a new worker.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import type { PlaidApi } from "plaid";
 import { sharedPlaidWorker } from "../../src/plaid/remote-client";
 import { finishHostedLink } from "../support/hosted-link";
-import { nodeRedTestHelper, plaidNodeModules } from "../support/red";
-import { linkSandboxItem, simulatorClient, startTestSimulator, type Simulator } from "../support/simulator";
+import { nodeRedTestHelper, plaidNodeModules, runtimeSuite, type TestNode } from "../support/red";
+import { linkSandboxItem, type Simulator } from "../support/simulator";
+import { waitFor } from "../support/ports";
 
 type Msg = Record<string, unknown> & { plaid?: { last?: boolean; summary?: Record<string, number> } };
-interface TestNode extends NodeJS.EventEmitter {
-  receive(msg: Msg): void;
-}
-interface Req extends PromiseLike<{ status: number; body: Record<string, unknown>; text: string }> {
-  send(b: unknown): Req;
-  query(q: Record<string, string>): Req;
-}
 const helper = nodeRedTestHelper();
-const h = helper as unknown as { request(): { get(p: string): Req; post(p: string): Req } };
 const SECRET = "at-rest-secret-5c1d";
 const CLIENT_ID = "at-rest-client";
 
-async function waitFor(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("at rest: the Plaid worker goes away and comes back (Node-RED runtime)", function () {
   this.timeout(60_000);
   let sim: Simulator;
   let client: PlaidApi;
-  let userDir: string;
   let plaid: Awaited<ReturnType<typeof plaidNodeModules>>;
 
+  const suite = runtimeSuite(helper, { clientId: CLIENT_ID, secret: SECRET, dirPrefix: "plaid-rest-int-", settings: { plaidSync: { clientWorkerIdleMs: 100, retryBaseDelayMs: 5 } } });
   before(async () => {
     plaid = await plaidNodeModules();
-    sim = await startTestSimulator({ clientId: CLIENT_ID, secret: SECRET });
-    client = simulatorClient(sim);
   });
-  after(async () => {
-    await sim.close();
-    sharedPlaidWorker(undefined).idleMs = 20_000;
+  beforeEach(() => {
+    ({ sim, client } = suite);
   });
-  beforeEach(async () => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-rest-int-"));
-    helper.settings({ userDir, credentialSecret: "at-rest-credential-secret", plaidSync: { clientWorkerIdleMs: 100, retryBaseDelayMs: 5 } });
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    fs.rmSync(userDir, { recursive: true, force: true });
+  after(() => {
+    sharedPlaidWorker().idleMs = 20_000;
   });
 
   it("a sync, a link and a re-login after the worker has gone", async () => {
@@ -79,10 +52,10 @@ describe("at rest: the Plaid worker goes away and comes back (Node-RED runtime)"
     const sync = async () => {
       const n = lasts.length;
       helper.getNode<TestNode>("t1").receive({ payload: "go" });
-      await waitFor(() => lasts.length > n, "the sync to end");
+      await waitFor(() => lasts.length > n, { what: "the sync to end", intervalMs: 10 });
       return lasts[lasts.length - 1].plaid?.summary ?? {};
     };
-    const gone = () => waitFor(() => !worker.running, "the idle worker to exit");
+    const gone = () => waitFor(() => !worker.running, { what: "the idle worker to exit", intervalMs: 10 });
 
     const starts0 = worker.starts;
     assert.ok((await sync()).added > 0, "first sync");
@@ -94,13 +67,13 @@ describe("at rest: the Plaid worker goes away and comes back (Node-RED runtime)"
 
     // Link a second bank after the worker has gone (Hosted Link: create, finish on Plaid's page, follow).
     await gone();
-    const created = await h.request().post("/plaid-sync/link-sessions").send({ link: "l2", config: "c1", mode: "add" });
+    const created = await helper.request().post("/plaid-sync/link-sessions").send({ link: "l2", config: "c1", mode: "add" });
     assert.strictEqual(created.status, 201, created.text);
     await finishHostedLink(String(created.body.hostedUrl));
     const follow = async (session: string, link: string) => {
       const end = Date.now() + 20_000;
       for (;;) {
-        const r = await h.request().get(`/plaid-sync/link-sessions/${session}`).query({ link });
+        const r = await helper.request().get(`/plaid-sync/link-sessions/${session}`).query({ link });
         if (r.body.status !== "open") return r.body;
         if (Date.now() > end) throw new Error("still open");
         await new Promise((res) => setTimeout(res, 200));
@@ -111,7 +84,7 @@ describe("at rest: the Plaid worker goes away and comes back (Node-RED runtime)"
     // The bank wants a new login; after another idle period, "Log in again" works and so does the sync.
     await client.sandboxItemResetLogin({ access_token: item.accessToken });
     await gone();
-    const relogin = await h.request().post("/plaid-sync/link-sessions").send({ link: "l1", mode: "update" });
+    const relogin = await helper.request().post("/plaid-sync/link-sessions").send({ link: "l1", mode: "update" });
     assert.strictEqual(relogin.status, 201, relogin.text);
     await finishHostedLink(String(relogin.body.hostedUrl));
     assert.strictEqual((await follow(String(relogin.body.session), "l1")).status, "linked", "logged in again after the idle period");

@@ -10,15 +10,14 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import type { PlaidApi } from "plaid";
 import type { InfluxPoint } from "../../src/influx/points";
 import type { LinkedAccount } from "../../src/plaid/types";
 import { completeLinkSession, finishHostedLink, linkBackend, linkWithAccounts, updateLinkToken } from "../support/hosted-link";
 import { REPO_ROOT } from "../support/nodered";
-import { nodeRedRuntimePath, nodeRedTestHelper, plaidNodeModules } from "../support/red";
-import { linkSandboxItem, simulatorClient, startTestSimulator, type Simulator } from "../support/simulator";
+import { nodeRedRuntimePath, nodeRedTestHelper, plaidNodeModules, runtimeSuite, type TestNode } from "../support/red";
+import { linkSandboxItem } from "../support/simulator";
+import { waitFor } from "../support/ports";
 
 const core = (p: string): unknown => require(require.resolve(`@node-red/nodes/core/${p}`, { paths: [path.dirname(nodeRedRuntimePath())] }));
 // catch and complete come with the test helper.
@@ -26,15 +25,7 @@ const CORE_NODES = ["function/10-function.js", "function/10-switch.js", "functio
 
 type Msg = Record<string, unknown> & { payload?: unknown; topic?: string; plaid?: Record<string, unknown> };
 type FlowNode = Record<string, unknown> & { id: string; type: string; name?: string };
-interface TestNode extends NodeJS.EventEmitter {
-  receive(msg: Msg): void;
-}
-interface Req extends PromiseLike<{ status: number; body: Record<string, unknown>; text: string }> {
-  send(b: unknown): Req;
-  query(q: Record<string, string>): Req;
-}
 const helper = nodeRedTestHelper();
-const h = helper as unknown as { request(): { get(p: string): Req; post(p: string): Req } };
 
 const SECRET = "health-plaid-secret-8d1e";
 const CLIENT_ID = "health-client-id";
@@ -44,13 +35,6 @@ before(async () => {
   plaid = await plaidNodeModules();
 });
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** examples/02 with the simulator as Plaid, a change node as InfluxDB and helper nodes as debug nodes. */
 function example02(simUrl: string, item: { itemId: string }, accounts: LinkedAccount[] = []): { flow: FlowNode[]; ids: Record<string, string> } {
@@ -87,9 +71,6 @@ function example02(simUrl: string, item: { itemId: string }, accounts: LinkedAcc
 
 describe("example 02 in Node-RED: Item health events through its notifier, new accounts, categories", function () {
   this.timeout(60_000);
-  let sim: Simulator;
-  let client: PlaidApi;
-  let userDir: string;
   let item: { accessToken: string; itemId: string };
   let notified: Msg[];
   let failed: Msg[];
@@ -100,23 +81,12 @@ describe("example 02 in Node-RED: Item health events through its notifier, new a
   let linkNodeId: string;
   let points: InfluxPoint[] = [];
 
-  before(async () => {
-    sim = await startTestSimulator({ clientId: CLIENT_ID, secret: SECRET });
-    client = simulatorClient(sim);
-  });
-  after(async () => {
-    await sim.close();
-  });
-  beforeEach(async () => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-health-int-"));
-    helper.settings({ userDir, credentialSecret: "health-credential-secret", plaidSync: { retryBaseDelayMs: 5, retryMaxDelayMs: 20 } });
-    await helper.startServer();
-  });
+  const suite = runtimeSuite(helper, { clientId: CLIENT_ID, secret: SECRET, dirPrefix: "plaid-example02-" });
 
   /** Deploys example 02 for `linked` (default: user_good, every account), with the accounts the link node lists. */
   async function start(linked?: { accessToken: string; itemId: string }, accounts: LinkedAccount[] = [], txOverrides: Record<string, unknown> = {}): Promise<void> {
-    item = linked ?? (await linkSandboxItem(client, { username: "user_good" }));
-    const { flow: base, ids } = example02(sim.url, item, accounts);
+    item = linked ?? (await linkSandboxItem(suite.client, { username: "user_good" }));
+    const { flow: base, ids } = example02(suite.sim.url, item, accounts);
     const flow = base.map((n) => (n.id === ids.tx ? { ...n, ...txOverrides } : n));
     linkNodeId = ids.link;
     await helper.load([plaid.config, plaid.link, plaid.transactions, ...CORE_NODES], flow, {
@@ -144,17 +114,11 @@ describe("example 02 in Node-RED: Item health events through its notifier, new a
       origSend(m);
     };
   }
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
-
   /** One trigger; resolves when that sync ended (its last part, or its error reached the Catch node). */
   async function sync(): Promise<void> {
     const before = { lasts, caught };
     tx.receive({ payload: "go" });
-    await waitFor(() => lasts > before.lasts || caught > before.caught, "the sync to end");
+    await waitFor(() => lasts > before.lasts || caught > before.caught, { what: "the sync to end", intervalMs: 10 });
     // The health event and the notifier's function run right after; let them.
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -163,7 +127,7 @@ describe("example 02 in Node-RED: Item health events through its notifier, new a
     await start();
     await sync();
     assert.strictEqual(lasts, 1, "the first sync went through");
-    await client.sandboxItemResetLogin({ access_token: item.accessToken });
+    await suite.client.sandboxItemResetLogin({ access_token: item.accessToken });
     for (let i = 0; i < 3; i++) await sync();
     assert.strictEqual(caught, 3, "each failed sync reached the Catch node");
     assert.deepStrictEqual(
@@ -181,7 +145,7 @@ describe("example 02 in Node-RED: Item health events through its notifier, new a
     // Logged in again on Plaid's page (a phone, say); the next sync works.
     await finishHostedLink(relinkUrl);
     await sync();
-    await waitFor(() => notified.length >= 2, "the second notification");
+    await waitFor(() => notified.length >= 2, { what: "the second notification", intervalMs: 10 });
     assert.deepStrictEqual(health.map((m) => (m.payload as { code: string }).code), ["ITEM_LOGIN_REQUIRED", "LOGIN_REPAIRED"]);
     assert.strictEqual(notified[1].topic, "Bank link working again");
     await sync();
@@ -191,23 +155,23 @@ describe("example 02 in Node-RED: Item health events through its notifier, new a
   it("'Log in again' finishing in the editor gives LOGIN_REPAIRED at once, with no sync", async () => {
     await start();
     await sync();
-    await client.sandboxItemResetLogin({ access_token: item.accessToken });
+    await suite.client.sandboxItemResetLogin({ access_token: item.accessToken });
     await sync();
-    await waitFor(() => health.length === 1, "ITEM_LOGIN_REQUIRED");
+    await waitFor(() => health.length === 1, { what: "ITEM_LOGIN_REQUIRED", intervalMs: 10 });
     const linkId = linkNodeId;
-    const created = await h.request().post("/plaid-sync/link-sessions").send({ link: linkId, mode: "update" });
+    const created = await helper.request().post("/plaid-sync/link-sessions").send({ link: linkId, mode: "update" });
     assert.strictEqual(created.status, 201, created.text);
     await finishHostedLink(String(created.body.hostedUrl));
     // The dialog follows the session (which makes Node-RED poll Plaid often).
     const session = String(created.body.session);
     const end = Date.now() + 20_000;
     for (;;) {
-      const r = await h.request().get(`/plaid-sync/link-sessions/${session}`).query({ link: linkId });
+      const r = await helper.request().get(`/plaid-sync/link-sessions/${session}`).query({ link: linkId });
       if (r.body.status === "linked") break;
       if (Date.now() > end) throw new Error(`session still ${String(r.body.status)}`);
       await new Promise((res) => setTimeout(res, 200));
     }
-    await waitFor(() => health.length === 2, "LOGIN_REPAIRED");
+    await waitFor(() => health.length === 2, { what: "LOGIN_REPAIRED", intervalMs: 10 });
     assert.strictEqual((health[1].payload as { code: string }).code, "LOGIN_REPAIRED");
     await sync();
     assert.strictEqual(health.length, 2, "the good sync after it does not repeat it");
@@ -215,13 +179,13 @@ describe("example 02 in Node-RED: Item health events through its notifier, new a
   });
 
   /**
-   * Node-RED restarts a day later: the flow is loaded again on the same userDir, and the health
+   * Node-RED restarts a day later: the flow is loaded again on the same suite.dir, and the health
    * record says /item/get was last asked 25 hours ago (the engine's clock is the host's).
    */
   async function aDayLaterAfterARestart(accounts: LinkedAccount[] = []): Promise<void> {
     await helper.unload();
-    for (const f of fs.readdirSync(path.join(userDir, "plaid-sync")).filter((x) => x.startsWith("health-"))) {
-      const file = path.join(userDir, "plaid-sync", f);
+    for (const f of fs.readdirSync(path.join(suite.dir, "plaid-sync")).filter((x) => x.startsWith("health-"))) {
+      const file = path.join(suite.dir, "plaid-sync", f);
       const rec = JSON.parse(fs.readFileSync(file, "utf8")) as { checkedAt?: number };
       if (rec.checkedAt) rec.checkedAt -= 25 * 3600_000;
       fs.writeFileSync(file, JSON.stringify(rec));
@@ -235,7 +199,7 @@ describe("example 02 in Node-RED: Item health events through its notifier, new a
   async function followSession(session: string, linkId: string): Promise<Record<string, unknown>> {
     const end = Date.now() + 20_000;
     for (;;) {
-      const r = await h.request().get(`/plaid-sync/link-sessions/${session}`).query({ link: linkId });
+      const r = await helper.request().get(`/plaid-sync/link-sessions/${session}`).query({ link: linkId });
       if (r.body.status !== "open") return r.body;
       if (Date.now() > end) throw new Error("the session is still open");
       await new Promise((res) => setTimeout(res, 200));
@@ -244,9 +208,9 @@ describe("example 02 in Node-RED: Item health events through its notifier, new a
 
   it("a consent that runs out within two weeks: PENDING_EXPIRATION once, with the date and a re-login link; logging in again renews it", async () => {
     const password = JSON.stringify({ override_accounts: [{ type: "depository", subtype: "checking", starting_balance: 500 }], simulator: { consent_expiration_days: 10 } });
-    await start(await linkSandboxItem(client, { username: "user_custom", password }));
+    await start(await linkSandboxItem(suite.client, { username: "user_custom", password }));
     await sync();
-    const { data } = await client.itemGet({ access_token: item.accessToken });
+    const { data } = await suite.client.itemGet({ access_token: item.accessToken });
     const expiry = String(data.item.consent_expiration_time);
     assert.deepStrictEqual(health.map((m) => (m.payload as { code: string }).code), ["PENDING_EXPIRATION"]);
     const p = health[0].payload as { consent_expiration_time?: string; relinkUrl?: string; message: string };
@@ -262,8 +226,8 @@ describe("example 02 in Node-RED: Item health events through its notifier, new a
     assert.strictEqual(health.length, 1, "once");
     // Weeks on at the bank, the user logs in again (update mode); Plaid renews the consent, now well
     // ahead; the next daily check says so.
-    sim.advanceClock(30 * 86_400_000);
-    await completeLinkSession(sim, await updateLinkToken(client, item.accessToken));
+    suite.sim.advanceClock(30 * 86_400_000);
+    await completeLinkSession(suite.sim, await updateLinkToken(suite.client, item.accessToken));
     await aDayLaterAfterARestart();
     await sync();
     assert.deepStrictEqual(health.map((m) => (m.payload as { code: string }).code), ["PENDING_EXPIRATION", "LOGIN_REPAIRED"]);
@@ -272,15 +236,15 @@ describe("example 02 in Node-RED: Item health events through its notifier, new a
 
   it("NEW_ACCOUNTS_AVAILABLE once; 'Add new accounts' shares them; the next sync writes their balances and transactions", async () => {
     // Linked with the checking account only, and a webhook URL (Plaid reports its last webhook then).
-    const linked = await linkWithAccounts(sim, client, (offered) => offered.filter((a) => a.name === "Plaid Checking").map((a) => a.id), { webhook: "https://hooks.example/plaid" });
+    const linked = await linkWithAccounts(suite.sim, suite.client, (offered) => offered.filter((a) => a.name === "Plaid Checking").map((a) => a.id), { webhook: "https://hooks.example/plaid" });
     const accountsOf = async () =>
-      (await client.accountsGet({ access_token: linked.accessToken })).data.accounts.map((a) => ({ account_id: a.account_id, name: a.name, mask: a.mask ?? null, type: a.type, subtype: a.subtype ?? null }));
+      (await suite.client.accountsGet({ access_token: linked.accessToken })).data.accounts.map((a) => ({ account_id: a.account_id, name: a.name, mask: a.mask ?? null, type: a.type, subtype: a.subtype ?? null }));
     await start(linked, await accountsOf());
     await sync();
     const balanceIds = () => new Set(points.filter((x) => x.measurement === "plaid_balances").map((x) => x.tags.account_id));
     assert.deepStrictEqual([...balanceIds()], linked.shared, "balances of the shared account only");
 
-    await client.sandboxItemFireWebhook({ access_token: linked.accessToken, webhook_code: "NEW_ACCOUNTS_AVAILABLE" as never });
+    await suite.client.sandboxItemFireWebhook({ access_token: linked.accessToken, webhook_code: "NEW_ACCOUNTS_AVAILABLE" as never });
     await sync();
     assert.strictEqual(health.length, 0, "not before the next daily /item/get");
     await aDayLaterAfterARestart(await accountsOf());
@@ -289,11 +253,11 @@ describe("example 02 in Node-RED: Item health events through its notifier, new a
     await sync();
     assert.deepStrictEqual(health.map((m) => (m.payload as { code: string }).code), ["NEW_ACCOUNTS_AVAILABLE"], "once");
     assert.match(notified[0].payload as string, /Add new accounts/);
-    const report = await h.request().get(`/plaid-sync/links/${linkNodeId}/health`);
+    const report = await helper.request().get(`/plaid-sync/links/${linkNodeId}/health`);
     assert.strictEqual(report.body.newAccounts, true, "the dialog's health line says so too");
 
     // "Add new accounts": update mode with account selection, through Plaid's hosted page; tick everything.
-    const created = await h.request().post("/plaid-sync/link-sessions").send({ link: linkNodeId, mode: "accounts" });
+    const created = await helper.request().post("/plaid-sync/link-sessions").send({ link: linkNodeId, mode: "accounts" });
     assert.strictEqual(created.status, 201, created.text);
     const page = await fetch(String(created.body.hostedUrl));
     const cfg = JSON.parse(/id="hosted-link-config">([^<]*)</.exec(await page.text())?.[1] ?? "{}") as { link_token: string };

@@ -6,13 +6,12 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { PlaidApi } from "plaid";
 import type { InfluxPoint } from "../../src/influx/points";
 import { DEFAULT_BATCH_SIZE } from "../../src/sync/parts";
-import { nodeRedRuntimePath, nodeRedTestHelper, plaidNodeModules } from "../support/red";
-import { addFault, clearFaults, linkSandboxItem, plaidTruth, simulatorClient, startTestSimulator, volumeUserPassword, type Simulator } from "../support/simulator";
+import { nodeRedRuntimePath, nodeRedTestHelper, plaidNodeModules, runtimeSuite } from "../support/red";
+import { addFault, linkSandboxItem, plaidTruth, volumeUserPassword, type Simulator } from "../support/simulator";
 
 const changeNode = require(require.resolve("@node-red/nodes/core/function/15-change.js", { paths: [path.dirname(nodeRedRuntimePath())] }));
 
@@ -109,28 +108,14 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
   let caught: Msg[];
   let acks: Msg[];
 
-  before(async () => {
-    sim = await startTestSimulator({ clientId: CLIENT_ID, secret: SECRET });
-    client = simulatorClient(sim);
-  });
-  after(async () => {
-    await sim.close();
-  });
-  beforeEach(async () => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-tx-int-"));
-    helper.settings({ userDir, credentialSecret: "integration-credential-secret", plaidSync: { retryBaseDelayMs: 5, retryMaxDelayMs: 20 } });
-    await helper.startServer();
+  const suite = runtimeSuite(helper, { clientId: CLIENT_ID, secret: SECRET, dirPrefix: "plaid-tx-int-" });
+  beforeEach(() => {
+    ({ sim, client, dir: userDir } = suite);
     db = new InfluxModel();
     points = [];
     events = [];
     caught = [];
     acks = [];
-  });
-  afterEach(async () => {
-    await clearFaults(sim);
-    await helper.unload();
-    await helper.stopServer();
-    fs.rmSync(userDir, { recursive: true, force: true });
   });
 
   interface FlowOpts {

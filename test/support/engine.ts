@@ -6,14 +6,11 @@
  *   const suite = engineSuite("plaid-engine-");
  *   const engine = suite.engine({ accessToken, itemId, sink: recording.sink });
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import type { PlaidApi } from "plaid";
 import { SyncEngine, type EngineSettings, type HealthEvent, type PointsMessage, type SyncEngineOptions, type TransactionEvent } from "../../src/sync/engine";
 import { InfluxModel } from "./influx-model";
 import type { SimulatorOptions } from "../../src/simulator";
-import { clearFaults, simulatorClient, startTestSimulator, type Simulator } from "./simulator";
+import { simulatorAndDir, simulatorSuite, tempDirEach, type Simulator } from "./simulator";
 
 /** The node's defaults, with small parts so a short history spans several. */
 export const TEST_SETTINGS: EngineSettings = {
@@ -47,44 +44,18 @@ export interface EngineSuite {
 }
 
 export function engineSuite(dirPrefix: string, simOptions: Omit<SimulatorOptions, "host" | "port"> = {}): EngineSuite {
-  let sim: Simulator | undefined;
-  let client: PlaidApi | undefined;
-  let dir: string | undefined;
+  const simulator = simulatorSuite(simOptions);
   const engines: SyncEngine[] = [];
-  before(async () => {
-    sim = await startTestSimulator(simOptions);
-    client = simulatorClient(sim);
-  });
-  after(async () => {
-    await sim?.close();
-  });
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), dirPrefix));
-  });
   afterEach(async () => {
-    if (sim) await clearFaults(sim);
     for (const e of engines.splice(0)) await e.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
-  const need = <T>(v: T | undefined, what: string): T => {
-    if (v === undefined) throw new Error(`${what} is set in the suite's hooks`);
-    return v;
-  };
-  return {
-    get sim() {
-      return need(sim, "sim");
-    },
-    get client() {
-      return need(client, "client");
-    },
-    get dir() {
-      return need(dir, "dir");
-    },
-    engine({ accessToken, itemId, ...o }) {
-      const c = need(client, "client");
+  const dir = tempDirEach(dirPrefix);
+  return Object.assign(simulatorAndDir(simulator, dir), {
+    engine({ accessToken, itemId, ...o }: EngineOverrides): SyncEngine {
+      const c = simulator.client;
       const engine = new SyncEngine({
         nodeId: "node1",
-        stateDir: need(dir, "dir"),
+        stateDir: dir.path,
         getClient: async () => c,
         getAccessToken: () => accessToken,
         getItem: () => ({ itemId, institutionId: "ins_109508", institutionName: "First Platypus Bank", accounts: [] }),
@@ -96,7 +67,7 @@ export function engineSuite(dirPrefix: string, simOptions: Omit<SimulatorOptions
       engines.push(engine);
       return engine;
     },
-  };
+  });
 }
 
 /** A sink that keeps every part and event (transaction events and health events apart), and writes the points into an InfluxDB model. */

@@ -5,6 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { PlaidApi } from "plaid";
+import { simulatorAndDir, simulatorSuite, tempDirEach, type Simulator } from "./simulator";
 
 export function nodeRedRuntimePath(): string {
   const home = process.env.NODE_RED_HOME;
@@ -23,7 +25,21 @@ export function nodeRedVersion(): string {
  * node-red-node-test-helper, started on nodeRedRuntimePath(). No type declarations ship with the
  * helper: the calls the integration tests use are typed here, `getNode` as the caller's node type.
  */
+/** A node under test: messages go in with receive(), what it does comes out as events. */
+export interface TestNode extends NodeJS.EventEmitter {
+  receive(msg: Record<string, unknown>): void;
+}
+
+/** One admin API request (supertest), as the integration tests use it. */
+export interface AdminRequest extends PromiseLike<{ status: number; body: Record<string, unknown>; text: string }> {
+  send(b: unknown): AdminRequest;
+  query(q: Record<string, string>): AdminRequest;
+  set(k: string, v: string): AdminRequest;
+}
+
 export interface TestHelper {
+  /** Requests against the runtime's admin API (httpAdmin). */
+  request(): { get(p: string): AdminRequest; post(p: string): AdminRequest };
   settings(s: Record<string, unknown>): void;
   startServer(): Promise<void>;
   stopServer(): Promise<void>;
@@ -74,4 +90,27 @@ export async function plaidNodeModules(): Promise<{ config: NodeModule; link: No
     };
   };
   return { config: wrap("plaid-config"), link: wrap("plaid-link"), transactions: wrap("plaid-transactions") };
+}
+
+/**
+ * What a runtime test file shares: one simulator (with these keys) for the file, and per test a
+ * fresh userDir (`dir`) and the test helper's runtime started on it with `settings`; unloaded, stopped
+ * and removed after each test. Read the getters inside hooks and tests.
+ */
+export function runtimeSuite(
+  helper: TestHelper,
+  o: { clientId: string; secret: string; dirPrefix: string; settings?: Record<string, unknown> },
+): { readonly sim: Simulator; readonly client: PlaidApi; readonly dir: string } {
+  const simulator = simulatorSuite({ clientId: o.clientId, secret: o.secret });
+  // Registered before the dir's cleanup, so the runtime stops before its userDir goes.
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+  const dir = tempDirEach(o.dirPrefix);
+  beforeEach(async () => {
+    helper.settings({ userDir: dir.path, credentialSecret: `${o.dirPrefix}credential-secret`, plaidSync: { retryBaseDelayMs: 5, retryMaxDelayMs: 20 }, ...o.settings });
+    await helper.startServer();
+  });
+  return simulatorAndDir(simulator, dir);
 }

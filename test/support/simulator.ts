@@ -3,6 +3,9 @@
  * client pointed at it, a linked Sandbox Item, Plaid's truth, injected faults, and a client that
  * counts its /transactions/sync requests.
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import type { PlaidApi, Products } from "plaid";
 import { createPlaidClient } from "../../src/plaid/client";
 import { SIM_CLIENT_ID, SIM_SECRET, startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator";
@@ -177,7 +180,7 @@ export function countSyncCalls(client: PlaidApi, calls: SyncCalls): PlaidApi {
 
 /**
  * One simulator (and an official client for it) per describe block: started in before(), closed
- * in after(). Read `sim` and `client` inside hooks and tests.
+ * in after(), its faults cleared after each test. Read `sim` and `client` inside hooks and tests.
  */
 export function simulatorSuite(opts: Omit<SimulatorOptions, "host" | "port"> = {}): { readonly sim: Simulator; readonly client: PlaidApi } {
   let sim: Simulator | undefined;
@@ -185,6 +188,9 @@ export function simulatorSuite(opts: Omit<SimulatorOptions, "host" | "port"> = {
   before(async () => {
     sim = await startTestSimulator(opts);
     client = simulatorClient(sim);
+  });
+  afterEach(async () => {
+    if (sim) await clearFaults(sim);
   });
   after(async () => {
     await sim?.close();
@@ -197,6 +203,43 @@ export function simulatorSuite(opts: Omit<SimulatorOptions, "host" | "port"> = {
     get client() {
       if (!client) throw new Error("the suite's simulator starts in its before() hook");
       return client;
+    },
+  };
+}
+
+/**
+ * A fresh temp dir for each test: made when first read, removed in afterEach. Call it after the
+ * suite's other hooks, so that what runs in the test's own dir (a Node-RED runtime, engines) is
+ * stopped before the dir goes.
+ */
+export function tempDirEach(prefix: string): { readonly path: string } {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+  return {
+    get path() {
+      dir ??= fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      return dir;
+    },
+  };
+}
+
+/** A simulator suite's `sim` and `client` and a per-test temp `dir`, as one object of getters. */
+export function simulatorAndDir(
+  simulator: { readonly sim: Simulator; readonly client: PlaidApi },
+  dir: { readonly path: string },
+): { readonly sim: Simulator; readonly client: PlaidApi; readonly dir: string } {
+  return {
+    get sim() {
+      return simulator.sim;
+    },
+    get client() {
+      return simulator.client;
+    },
+    get dir() {
+      return dir.path;
     },
   };
 }

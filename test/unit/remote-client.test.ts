@@ -11,16 +11,10 @@ import { PlaidEnvironments } from "plaid";
 import { hostedBasePath } from "../../src/plaid/environments";
 import { PlaidWorker, remotePlaidClient } from "../../src/plaid/remote-client";
 import { addFault, clearFaults, linkSandboxItem, simulatorClient, simulatorSuite } from "../support/simulator";
+import { waitFor } from "../support/ports";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
-async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("plaid client in a worker thread (against the simulator)", function () {
   this.timeout(30_000);
@@ -85,7 +79,7 @@ describe("plaid client in a worker thread (against the simulator)", function () 
     const c = remote(w);
     await c.accountsGet({ access_token: accessToken });
     assert.ok(w.running);
-    await waitFor(() => !w.running, "the idle worker to exit");
+    await waitFor(() => !w.running, { what: "the idle worker to exit", intervalMs: 10 });
     const again = await c.accountsGet({ access_token: accessToken });
     assert.ok(again.data.accounts.length > 0);
     assert.strictEqual(w.starts, 2, "a new worker for the call after the idle period");

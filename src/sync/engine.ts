@@ -312,7 +312,7 @@ export class SyncEngine {
       this.committed.forget();
       this.confirmations.discard(syncId);
       const clean = err instanceof CleanError ? err : toCleanError(err);
-      await this.itemFailed(clean, item, syncId, run.parts + 1, started);
+      await this.itemFailed(clean, item, syncId, run.parts + 1, started).catch((e: unknown) => o.hooks.warn(`Item health after a failed sync: ${(e as Error).message}`));
       throw clean;
     }
   }

@@ -84,7 +84,13 @@ export class ItemWatch {
   /** Records the changes, then sends one event each (with a re-login URL where a login is the fix). */
   async announce(changes: readonly HealthChange[], item: ItemRef, syncId?: string): Promise<void> {
     if (!changes.length || !this.health) return;
-    this.store.save(this.health.record);
+    try {
+      this.store.save(this.health.record);
+    } catch (err) {
+      // Unrecorded, an event could be sent again after a restart: better not sent at all.
+      this.d.hooks.warn(`Could not save the Item health record (${(err as Error).message}); not announcing ${changes.map((c) => c.code).join(", ")}.`);
+      return;
+    }
     if (!this.d.events) return;
     const institution = item.institutionName || item.institutionId || "Unknown institution";
     let relinkUrl: string | undefined;

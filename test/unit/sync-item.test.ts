@@ -147,4 +147,17 @@ describe("sync engine: the Item beyond transactions (against the simulator)", fu
     const saved = JSON.parse(fs.readFileSync(path.join(suite.dir, "health-node1.json"), "utf8")) as { loginRequired?: string };
     assert.strictEqual(saved.loginRequired, "ITEM_LOGIN_REQUIRED");
   });
+
+  it("a health record that cannot be saved: no event (it could come twice after a restart), a warning, and the sync's own error stays", async () => {
+    const { client, accessToken, rec } = await setup();
+    const warnings: string[] = [];
+    // A directory where the record's file should go: every save fails.
+    fs.mkdirSync(path.join(suite.dir, "health-node1.json"), { recursive: true });
+    const engine = suite.engine({ accessToken, itemId: "i", sink: rec.sink, hooks: { warn: (m) => void warnings.push(m) } });
+    await engine.trigger();
+    await client.sandboxItemResetLogin({ access_token: accessToken });
+    await assert.rejects(engine.trigger(), (e: { plaid?: { code?: string } }) => e.plaid?.code === "ITEM_LOGIN_REQUIRED");
+    assert.strictEqual(rec.health.length, 0);
+    assert.ok(warnings.some((w) => /Item health record.*not announcing ITEM_LOGIN_REQUIRED/.test(w)), warnings.join(" | "));
+  });
 });

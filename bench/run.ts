@@ -9,7 +9,12 @@
  *   - first sync through Node-RED (fresh process, no state) until every part is written and
  *     confirmed (status green), with peak RSS growth and CPU of the Node-RED process;
  *   - no-op syncs (nothing changed): time and Plaid calls.
- * Prints a table of medians and, last, `ratio=<x> rss_mb=<y> noop_ms=<z>` for the largest size.
+ * Then, at rest (bench/lib/at-rest.ts): fresh node-red starts with nothing, + node-red-contrib-influxdb,
+ * + this package (installed, unused), timed to "Started flows" with RSS after a settle time; and
+ * the configured flow after a reboot, before and 60 s after a first sync, then a link from the
+ * editor's routes when Plaid's client has gone (cold) and right after (warm).
+ * Prints tables of medians and, last, `ratio=<x> rss_mb=<y> noop_ms=<z> idle_mb=<a> start_ms=<b>`:
+ * the largest size's first sync, and the at-rest deltas over bare Node-RED.
  *
  * Options: --sizes 5000,20000,50000  --runs 5  --noop 5  --commit confirm|send
  *          --batch N (the node's Batch size; default: the node's own default, DEFAULT_BATCH_SIZE)
@@ -20,23 +25,33 @@
  *          --json FILE (raw samples)
  *          --timeline (a second proxy in front of influxd; prints per run when pages were fetched,
  *                      how long Node-RED worked between pages, and when parts were written)
+ *          --rest-only / --no-rest (only / without the at-rest section)
+ *          --rest-starts 5 (starts per installed variant)  --rest-runs 3 (configured runs)
+ *          --rest-size 20000 (transactions of the first sync)  --rest-idle 60 (s after it)
+ *          --rest-settle 5 (s after "Started flows" before RSS is read)
+ *          --rest-settings JSON (merged into the configured node-red's settings.js, e.g. '{"plaidSync":{"clientInWorker":false}}')
+ *          --rest-env "K=V …" (environment of the configured node-red, e.g. MALLOC_ARENA_MAX=2)
+ *          --rest-snapshot (a heap snapshot of the configured node-red when idle, into bench/results/prof/;
+ *                           summarise it with bench/heap-summary.ts)
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawn, type ChildProcess } from "child_process";
+import { performance } from "perf_hooks";
 import type { PlaidApi, Products } from "plaid";
 import { readOptions } from "../src/cli/options";
 import { createPlaidClient } from "../src/plaid/client";
 import { SIM_CLIENT_ID, SIM_SECRET } from "../src/simulator";
 import { DEFAULT_BATCH_SIZE } from "../src/sync/parts";
 import { startInfluxd, type Influxd } from "../test/support/influxd";
-import { startNodeRed, startSink, type MessageSink, type NodeRed, type SinkMessage } from "../test/support/nodered";
+import { startNodeRed, startSink, type FlowNode, type MessageSink, type NodeRed, type SinkMessage } from "../test/support/nodered";
 import { freePort, sleep, stopChild, trackChild, waitFor } from "../test/support/ports";
 import { buildPackage, REPO_ROOT } from "./lib/build";
 import { benchFlow, DB, ID, type LinkedItem } from "./lib/flow";
 import { fetchAll, measureFloor, pointsOf, type FloorResult } from "./lib/floor";
-import { cpuSeconds, RssSampler } from "./lib/procstat";
+import { cpuSeconds, memKb, RssSampler } from "./lib/procstat";
+import { measureStarts, type StartFigure } from "./lib/at-rest";
 import { startCountingProxy, type CountingProxy } from "../test/support/counting-proxy";
 import { fmt, median, table } from "./lib/stats";
 
@@ -53,10 +68,20 @@ interface Args {
   timeline: boolean;
   pkg: string | null;
   nodeFlags: string[];
+  rest: "with" | "only" | "none";
+  restStarts: number;
+  restRuns: number;
+  restSize: number;
+  restIdleS: number;
+  restSettleS: number;
+  restSnapshot: boolean;
+  restSettings: Record<string, unknown>;
+  restEnv: Record<string, string>;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { sizes: [5000, 20000, 50000], runs: 5, noop: 5, commit: "confirm", batch: DEFAULT_BATCH_SIZE, build: true, cpuProf: false, heapProf: false, json: null, timeline: false, pkg: null, nodeFlags: [] };
+  const a: Args = { sizes: [5000, 20000, 50000], runs: 5, noop: 5, commit: "confirm", batch: DEFAULT_BATCH_SIZE, build: true, cpuProf: false, heapProf: false, json: null, timeline: false, pkg: null, nodeFlags: [],
+    rest: "with", restStarts: 5, restRuns: 3, restSize: 20000, restIdleS: 60, restSettleS: 5, restSnapshot: false, restSettings: {}, restEnv: {} };
   readOptions(argv, () => fs.readFileSync(__filename, "utf8").split("*/")[0] + "*/", (flag, val) => {
     if (flag === "--sizes") a.sizes = val().split(",").map((s) => Number(s.trim()));
     else if (flag === "--runs") a.runs = Number(val());
@@ -70,12 +95,30 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--timeline") a.timeline = true;
     else if (flag === "--pkg") a.pkg = path.resolve(val());
     else if (flag === "--node-flags") a.nodeFlags.push(...val().split(/\s+/).filter(Boolean));
+    else if (flag === "--rest-only") a.rest = "only";
+    else if (flag === "--no-rest") a.rest = "none";
+    else if (flag === "--rest-starts") a.restStarts = Number(val());
+    else if (flag === "--rest-runs") a.restRuns = Number(val());
+    else if (flag === "--rest-size") a.restSize = Number(val());
+    else if (flag === "--rest-idle") a.restIdleS = Number(val());
+    else if (flag === "--rest-settle") a.restSettleS = Number(val());
+    else if (flag === "--rest-snapshot") a.restSnapshot = true;
+    else if (flag === "--rest-settings") a.restSettings = JSON.parse(val()) as Record<string, unknown>;
+    else if (flag === "--rest-env") {
+      for (const kv of val().split(/\s+/).filter(Boolean)) {
+        const at = kv.indexOf("=");
+        if (at < 1) throw new Error(`--rest-env: ${kv} is not K=V`);
+        a.restEnv[kv.slice(0, at)] = kv.slice(at + 1);
+      }
+    }
     else return false;
     return true;
   });
   if (a.sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--sizes: positive integers");
   a.sizes.sort((x, y) => x - y);
   if (!(a.runs >= 1) || !(a.noop >= 1)) throw new Error("--runs and --noop must be ≥ 1");
+  if (!(a.restStarts >= 1) || !(a.restRuns >= 1) || !(a.restSize >= 1)) throw new Error("--rest-starts, --rest-runs and --rest-size must be ≥ 1");
+  if (!(a.restIdleS >= 0) || !(a.restSettleS >= 0)) throw new Error("--rest-idle and --rest-settle: seconds ≥ 0");
   return a;
 }
 
@@ -246,6 +289,302 @@ interface SizeFigures {
   pages: number;
 }
 
+interface Services {
+  args: Args;
+  pkgDir: string;
+  influxDir: string;
+  nodeBin: string | undefined;
+  sim: { url: string };
+  proxy: CountingProxy;
+  influx: Influxd;
+  sink: MessageSink;
+  client: PlaidApi;
+}
+
+/** The deploy of benchFlow for `item`, and its credentials. */
+function benchDeploy(s: Services, item: LinkedItem, accessToken: string, influxProxy: CountingProxy | null): [FlowNode[], Record<string, Record<string, unknown>>] {
+  return [
+    benchFlow({ plaidUrl: s.proxy.url, influxPort: influxProxy ? Number(new URL(influxProxy.url).port) : s.influx.port, influxUrl: influxProxy?.url ?? s.influx.url, sinkUrl: s.sink.url, item, commit: s.args.commit, batchSize: s.args.batch }),
+    { [ID.cfg]: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET }, [ID.link]: { accessToken } },
+  ];
+}
+
+// ---------- speed: first sync vs floor, no-op syncs ----------
+
+async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): Promise<{ text: string; summary: string }> {
+  const { args, proxy, influx, sink, client } = s;
+  const red = await startNodeRed({ nodesDir: [s.pkgDir, s.influxDir], logLevel: "info", ...(s.nodeBin ? { nodeBin: s.nodeBin } : {}) });
+  cleanups.push(async () => {
+    fs.writeFileSync(path.join(RESULTS, "node-red.log"), red.logText());
+    await red.dispose();
+  });
+  const sets = await red.nodeSets();
+  for (const type of ["plaid-transactions", "influxdb batch"]) {
+    const set = sets.find((x) => x.types.includes(type));
+    if (!set || set.err) throw new Error(`node type ${type} did not load: ${JSON.stringify(set?.err)}`);
+  }
+  log(`simulator ${s.sim.url} (proxy ${proxy.url}), influxd ${influx.url}, node-red ${red.url} (pid ${red.pid})`);
+
+  let influxProxy: CountingProxy | null = null;
+  if (args.timeline) {
+    influxProxy = await startCountingProxy(influx.url);
+    const ip = influxProxy;
+    cleanups.push(() => ip.close());
+    influxProxy.timeline = true;
+    proxy.timeline = true;
+  }
+  const ctx: Ctx = { args, red, influx, sink, proxy, influxProxy };
+  const all: SizeFigures[] = [];
+
+  for (const size of args.sizes) {
+    const { accessToken, item } = await linkVolumeItem(client, size);
+    // Warm-up (not timed): the simulator generates the history; we learn the expected points.
+    const fetched = await fetchAll(client, accessToken, item.accounts.length);
+    const { pages } = fetched;
+    const expect = pointsOf(fetched, item.institutionName, args.batch);
+    const txns = pages.reduce((n, p) => n + (p.added?.length ?? 0), 0);
+    const withTxns = new Set(pages.flatMap((p) => (p.added ?? []).map((t) => t.account_id))).size;
+    log(`size ${size}: ${txns} transactions in ${pages.length} pages over ${withTxns} accounts (of ${item.accounts.length}) → ${expect.points} points`);
+    await red.deploy(...benchDeploy(s, item, accessToken, influxProxy));
+    const fig: SizeFigures = { size, floor: [], first: [], noop: [], points: expect.points, pages: pages.length };
+    for (let run = 1; run <= args.runs; run++) {
+      const floor = await measureFloor(client, accessToken, item.accounts.length, influx, "floor", item.institutionName);
+      fig.floor.push(floor);
+      const first = await firstSync(ctx, expect.points, `size ${size} run ${run}`);
+      fig.first.push(first);
+      log(
+        `size ${size} run ${run}: floor ${fmt(floor.totalMs)} ms (fetch ${fmt(floor.fetchMs)} + write ${fmt(floor.writeMs)}), ` +
+          `node-red ${fmt(first.wallMs)} ms (in-process ${fmt(first.inNodeRedMs)}), ratio ${fmt(first.wallMs / floor.totalMs, 2)}, ` +
+          `rss +${fmt(first.rssGrowthMb, 1)} MB (base ${fmt(first.rssBaseMb)}), cpu ${fmt(first.cpuS, 2)} s, ${first.plaidCalls} Plaid calls, "${first.status}"`,
+      );
+      for (let k = 0; k < args.noop; k++) {
+        await sleep(200);
+        const n = await syncOnce(ctx, null, 60_000);
+        fig.noop.push(n);
+      }
+      const last = fig.noop.slice(-args.noop);
+      log(`size ${size} run ${run}: no-op ${last.map((n) => `${n.inNodeRedMs}ms/${n.plaidCalls}call`).join(" ")}`);
+    }
+    all.push(fig);
+  }
+  await red.dispose();
+
+  const rows: string[][] = [
+    ["transactions", "pages", "points", "floor ms", "fetch ms", "write ms", "node-red ms", "ratio", "µs/txn", "cpu s", "rss +MB", "calls", "no-op ms", "no-op wall", "no-op calls"],
+  ];
+  const summary: Record<string, number> = {};
+  for (const f of all) {
+    const floorMs = median(f.floor.map((x) => x.totalMs));
+    const nrMs = median(f.first.map((x) => x.wallMs));
+    const ratio = median(f.first.map((x, i) => x.wallMs / f.floor[i].totalMs));
+    const rss = median(f.first.map((x) => x.rssGrowthMb));
+    const noopMs = median(f.noop.map((x) => x.inNodeRedMs));
+    rows.push([
+      String(f.size),
+      String(f.pages),
+      String(f.points),
+      fmt(floorMs),
+      fmt(median(f.floor.map((x) => x.fetchMs))),
+      fmt(median(f.floor.map((x) => x.writeMs))),
+      fmt(nrMs),
+      fmt(ratio, 2),
+      fmt((nrMs * 1000) / f.size, 1),
+      fmt(median(f.first.map((x) => x.cpuS)), 2),
+      fmt(rss, 1),
+      fmt(median(f.first.map((x) => x.plaidCalls))),
+      fmt(noopMs),
+      fmt(median(f.noop.map((x) => x.wallMs))),
+      fmt(Math.max(...f.noop.map((x) => x.plaidCalls))),
+    ]);
+    Object.assign(summary, { ratio, rss, noopMs });
+  }
+  if (args.json) fs.writeFileSync(args.json, JSON.stringify({ args, figures: all }, null, 2));
+  const text = [
+    "",
+    `first sync through Node-RED (commit ${args.commit}, batchSize ${args.batch}) vs floor; medians of ${args.runs} runs, no-op: ${args.runs}×${args.noop} syncs`,
+    table(rows),
+    "",
+    "floor = official plaid client alone (count 500 until has_more false) + the same points POSTed to /write in batches of 5000.",
+    "node-red ms = inject pressed → status green (every part written to InfluxDB and confirmed, state saved), seen by the bench.",
+    "rss +MB = peak VmRSS/VmHWM of the node-red process during the sync minus just before. no-op ms = in Node-RED (inject → green).",
+    "no-op calls = Plaid calls of a sync with nothing new: /transactions/sync, + /accounts/get for the accounts sync leaves out (this Item's IRA).",
+    "",
+  ].join("\n");
+  return { text, summary: `ratio=${fmt(summary.ratio, 2)} rss_mb=${fmt(summary.rss, 1)} noop_ms=${fmt(summary.noopMs)}` };
+}
+
+// ---------- at rest: start-up, idle RSS, first link ----------
+
+interface ConfiguredRun {
+  /** VmRSS after the reboot's settle time, before any sync. */
+  beforeMb: number;
+  /** VmRSS `restIdleS` after the first sync turned green. */
+  idleMb: number;
+  /** Threads of the process then (Plaid's worker thread is gone once idle). */
+  threadsBefore: number;
+  threadsIdle: number;
+  sync: SyncResult;
+  /** POST link-sessions (Hosted Link token from Plaid) when the client has gone, and right after. */
+  linkColdMs: number;
+  linkWarmMs: number;
+  /** After another restart (state saved): VmRSS `restIdleS` after a sync with nothing new — every day's case. */
+  dailyIdleMb: number;
+  daily: SyncResult;
+}
+
+function threadsOf(pid: number): number {
+  return Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
+}
+
+/**
+ * Where the process's anonymous memory is, from /proc/<pid>/smaps: the main malloc heap ([heap]),
+ * glibc's per-thread malloc arenas (mappings that start on a 64 MB boundary, glibc's HEAP_MAX_SIZE;
+ * they stay after their thread exits), and the rest (V8's heap pages, stacks, large mmaps). In MB.
+ */
+function anonOf(pid: number): string {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const anon = Number(/^RssAnon:\s+(\d+) kB/m.exec(status)?.[1]) / 1024;
+  const ARENA_ALIGN = 64n * 1024n * 1024n;
+  let heap = 0;
+  let arenas = 0;
+  let arenaCount = 0;
+  let kind: "heap" | "arena" | "other" = "other";
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const head = /^([0-9a-f]+)-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      kind = head[2] === "[heap]" ? "heap" : head[2] === "" && BigInt(`0x${head[1]}`) % ARENA_ALIGN === 0n ? "arena" : "other";
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    if (kind === "heap") heap += Number(rss[1]) / 1024;
+    else if (kind === "arena" && Number(rss[1]) > 0) {
+      arenas += Number(rss[1]) / 1024;
+      arenaCount++;
+    }
+  }
+  return `RssAnon ${fmt(anon, 1)} MB: [heap] ${fmt(heap, 1)}, thread malloc arenas ${fmt(arenas, 1)} (${arenaCount}), other ${fmt(anon - heap - arenas, 1)}`;
+}
+
+/** SIGUSR2 (node's --heapsnapshot-signal) and wait for the file; moved into bench/results/prof. */
+async function heapSnapshot(red: NodeRed): Promise<void> {
+  const before = new Set(fs.readdirSync(red.userDir));
+  process.kill(red.pid!, "SIGUSR2");
+  const name = await waitFor(() => fs.readdirSync(red.userDir).find((f) => f.endsWith(".heapsnapshot") && !before.has(f)), { timeoutMs: 120_000, what: "the heap snapshot" });
+  const src = path.join(red.userDir, name);
+  // Written in place: wait until its size stops growing.
+  let size = -1;
+  await waitFor(async () => {
+    const now = fs.statSync(src).size;
+    const done = now === size && now > 0;
+    size = now;
+    await sleep(500);
+    return done;
+  }, { timeoutMs: 120_000, what: "the heap snapshot to be written" });
+  const dest = path.join(RESULTS, "prof", `at-rest-${Date.now()}.heapsnapshot`);
+  fs.renameSync(src, dest);
+  log(`heap snapshot: ${dest} (${fmt(size / 1048576, 1)} MB); npx tsx bench/heap-summary.ts ${path.relative(REPO_ROOT, dest)}`);
+}
+
+/** The configured flow as after a reboot: before and after a first sync, then a link from the editor's routes. */
+async function configuredRun(s: Services, item: LinkedItem, accessToken: string, expectPoints: number): Promise<ConfiguredRun> {
+  const { args } = s;
+  const red = await startNodeRed({ nodesDir: [s.pkgDir, s.influxDir], logLevel: "info", settings: args.restSettings, env: args.restEnv, ...(s.nodeBin ? { nodeBin: s.nodeBin } : {}) });
+  try {
+    await red.deploy(...benchDeploy(s, item, accessToken, null));
+    await red.stop();
+    await s.influx.exec(`DROP DATABASE "${DB}"`).catch(() => undefined);
+    await s.influx.createDatabase(DB);
+    await red.start();
+    await sleep(args.restSettleS * 1000);
+    const pid = red.pid!;
+    const beforeMb = memKb(pid).rss / 1024;
+    const threadsBefore = threadsOf(pid);
+    log(`at rest: ${anonOf(pid)} before the first sync`);
+    const sync = await syncOnce({ args, red, influx: s.influx, sink: s.sink, proxy: s.proxy, influxProxy: null }, expectPoints, 900_000);
+    const got = await countPoints(s.influx);
+    if (got !== expectPoints) throw new Error(`at rest: InfluxDB holds ${got} points, expected ${expectPoints}`);
+    await sleep(args.restIdleS * 1000);
+    const idleMb = memKb(pid).rss / 1024;
+    const threadsIdle = threadsOf(pid);
+    log(`at rest: ${anonOf(pid)} when idle`);
+    if (args.restSnapshot) await heapSnapshot(red);
+    const link = async (): Promise<number> => {
+      const t = performance.now();
+      await red.request("POST", "/plaid-sync/link-sessions", { link: "be000000000000aa", config: ID.cfg, mode: "add" }, { expectOk: true });
+      return performance.now() - t;
+    };
+    const linkColdMs = await link();
+    const linkWarmMs = await link();
+    // Every day after that: Node-RED restarted (a reboot, an update), then a sync with nothing new.
+    await red.restart();
+    await sleep(args.restSettleS * 1000);
+    const daily = await syncOnce({ args, red, influx: s.influx, sink: s.sink, proxy: s.proxy, influxProxy: null }, null, 120_000);
+    await sleep(args.restIdleS * 1000);
+    const dailyIdleMb = memKb(red.pid!).rss / 1024;
+    log(`at rest: ${anonOf(red.pid!)} when idle after a daily sync`);
+    return { beforeMb, idleMb, threadsBefore, threadsIdle, sync, linkColdMs, linkWarmMs, dailyIdleMb, daily };
+  } finally {
+    fs.writeFileSync(path.join(RESULTS, "node-red-at-rest.log"), red.logText());
+    await red.dispose();
+  }
+}
+
+async function restSection(s: Services): Promise<{ text: string; summary: string }> {
+  const { args } = s;
+  const settleMs = args.restSettleS * 1000;
+  const starts = await measureStarts({ bare: [], influxdb: [s.influxDir], "plaid-sync": [s.pkgDir] }, args.restStarts, settleMs, log);
+  const { accessToken, item } = await linkVolumeItem(s.client, args.restSize);
+  const expect = pointsOf(await fetchAll(s.client, accessToken, item.accounts.length), item.institutionName, args.batch);
+  const runs: ConfiguredRun[] = [];
+  for (let run = 1; run <= args.restRuns; run++) {
+    const r = await configuredRun(s, item, accessToken, expect.points);
+    runs.push(r);
+    log(
+      `at rest, configured run ${run}/${args.restRuns}: ${fmt(r.beforeMb, 1)} MB before the first sync (${r.threadsBefore} threads), ` +
+        `${fmt(r.idleMb, 1)} MB ${args.restIdleS} s after it (${r.threadsIdle} threads); sync ${fmt(r.sync.wallMs)} ms; link ${fmt(r.linkColdMs)} ms cold, ${fmt(r.linkWarmMs)} ms warm; ` +
+        `after a restart, ${fmt(r.dailyIdleMb, 1)} MB ${args.restIdleS} s after a sync with nothing new (${r.daily.plaidCalls} Plaid calls)`,
+    );
+  }
+  const med = (name: string, k: keyof StartFigure): number => median(starts[name].map((f) => f[k]));
+  const bareMs = med("bare", "startMs");
+  const bareMb = med("bare", "rssMb");
+  const row = (label: string, ms: number, mb: number): string[] => [label, fmt(ms), ms === bareMs ? "" : `${ms >= bareMs ? "+" : ""}${fmt(ms - bareMs)}`, fmt(mb, 1), mb === bareMb ? "" : `${mb >= bareMb ? "+" : ""}${fmt(mb - bareMb, 1)}`];
+  const idleMb = median(runs.map((r) => r.idleMb));
+  const rows = [
+    ["node-red with", "start ms", "Δ ms", "RSS MB", "Δ MB"],
+    row("nothing (bare)", bareMs, bareMb),
+    row("+ node-red-contrib-influxdb", med("influxdb", "startMs"), med("influxdb", "rssMb")),
+    row("+ plaid-sync, installed, unused", med("plaid-sync", "startMs"), med("plaid-sync", "rssMb")),
+    row("+ both, configured, before a sync", NaN, median(runs.map((r) => r.beforeMb))),
+    row(`+ both, configured, ${args.restIdleS} s after a first sync`, NaN, idleMb),
+    row(`+ both, restarted, ${args.restIdleS} s after a sync with nothing new`, NaN, median(runs.map((r) => r.dailyIdleMb))),
+  ];
+  const startDelta = med("plaid-sync", "startMs") - bareMs;
+  const text = [
+    "",
+    `at rest: medians of ${args.restStarts} starts per variant (interleaved) and of ${args.restRuns} configured runs; RSS ${args.restSettleS} s after "Started flows"`,
+    table(rows),
+    "",
+    `configured = example 02's flow (benchFlow), linked, after a restart; first sync of ${args.restSize} transactions (${expect.points} points) in ${fmt(median(runs.map((r) => r.sync.wallMs)))} ms;`,
+    `threads ${median(runs.map((r) => r.threadsBefore))} before it, ${median(runs.map((r) => r.threadsIdle))} when idle (Plaid's worker thread exits when idle).`,
+    `link from the editor (POST link-sessions → Hosted Link URL): ${fmt(median(runs.map((r) => r.linkColdMs)))} ms with Plaid's client gone (cold), ${fmt(median(runs.map((r) => r.linkWarmMs)))} ms right after (warm).`,
+    "",
+  ].join("\n");
+  return { text, summary: `idle_mb=${fmt(idleMb - bareMb, 1)} start_ms=${fmt(startDelta)} daily_idle_mb=${fmt(median(runs.map((r) => r.dailyIdleMb)) - bareMb, 1)}` };
+}
+
+// ---------- main ----------
+
+interface SizeFigures {
+  size: number;
+  floor: FloorResult[];
+  first: SyncResult[];
+  noop: SyncResult[];
+  points: number;
+  pages: number;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   fs.mkdirSync(RESULTS, { recursive: true });
@@ -287,121 +626,25 @@ async function main(): Promise<void> {
     const profFlags = [
       ...(args.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
       ...(args.heapProf ? ["--heap-prof", `--heap-prof-dir=${profDir}`] : []),
+      ...(args.restSnapshot ? ["--heapsnapshot-signal=SIGUSR2"] : []),
       ...args.nodeFlags,
     ];
     let nodeBin: string | undefined;
     if (profFlags.length) {
-      if (args.cpuProf || args.heapProf) fs.mkdirSync(profDir, { recursive: true });
+      if (args.cpuProf || args.heapProf || args.restSnapshot) fs.mkdirSync(profDir, { recursive: true });
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-bench-node-"));
       cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
       nodeBin = path.join(dir, "node-prof");
       fs.writeFileSync(nodeBin, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${profFlags.map((f) => JSON.stringify(f)).join(" ")} "$@"\n`, { mode: 0o755 });
     }
-    const red = await startNodeRed({
-      nodesDir: [pkgDir, path.join(REPO_ROOT, "node_modules", "node-red-contrib-influxdb")],
-      logLevel: "info",
-      ...(nodeBin ? { nodeBin } : {}),
-    });
-    cleanups.push(async () => {
-      fs.writeFileSync(path.join(RESULTS, "node-red.log"), red.logText());
-      await red.dispose();
-    });
-    const sets = await red.nodeSets();
-    for (const type of ["plaid-transactions", "influxdb batch"]) {
-      const set = sets.find((s) => s.types.includes(type));
-      if (!set || set.err) throw new Error(`node type ${type} did not load: ${JSON.stringify(set?.err)}`);
-    }
-    log(`simulator ${sim.url} (proxy ${proxy.url}), influxd ${influx.url}, node-red ${red.url} (pid ${red.pid})`);
-
-    let influxProxy: CountingProxy | null = null;
-    if (args.timeline) {
-      influxProxy = await startCountingProxy(influx.url);
-      const ip = influxProxy;
-      cleanups.push(() => ip.close());
-      influxProxy.timeline = true;
-      proxy.timeline = true;
-    }
     const client = createPlaidClient({ basePath: proxy.url, clientId: SIM_CLIENT_ID, secret: SIM_SECRET, timeoutMs: 120_000 });
-    const ctx: Ctx = { args, red, influx, sink, proxy, influxProxy };
-    const all: SizeFigures[] = [];
+    const services: Services = { args, pkgDir, influxDir: path.join(REPO_ROOT, "node_modules", "node-red-contrib-influxdb"), nodeBin, sim, proxy, influx, sink, client };
 
-    for (const size of args.sizes) {
-      const { accessToken, item } = await linkVolumeItem(client, size);
-      // Warm-up (not timed): the simulator generates the history; we learn the expected points.
-      const pages = await fetchAll(client, accessToken);
-      const expect = pointsOf(pages, item.institutionName, args.batch);
-      const txns = pages.reduce((n, p) => n + (p.added?.length ?? 0), 0);
-      const withTxns = new Set(pages.flatMap((p) => (p.added ?? []).map((t) => t.account_id))).size;
-      log(`size ${size}: ${txns} transactions in ${pages.length} pages over ${withTxns} accounts (of ${item.accounts.length}) → ${expect.points} points`);
-      await red.deploy(
-        benchFlow({ plaidUrl: proxy.url, influxPort: influxProxy ? Number(new URL(influxProxy.url).port) : influx.port, influxUrl: influxProxy?.url ?? influx.url, sinkUrl: sink.url, item, commit: args.commit, batchSize: args.batch }),
-        { [ID.cfg]: { clientId: SIM_CLIENT_ID, secret: SIM_SECRET }, [ID.link]: { accessToken } },
-      );
-      const fig: SizeFigures = { size, floor: [], first: [], noop: [], points: expect.points, pages: pages.length };
-      for (let run = 1; run <= args.runs; run++) {
-        const floor = await measureFloor(client, accessToken, influx, "floor", item.institutionName);
-        fig.floor.push(floor);
-        const first = await firstSync(ctx, expect.points, `size ${size} run ${run}`);
-        fig.first.push(first);
-        log(
-          `size ${size} run ${run}: floor ${fmt(floor.totalMs)} ms (fetch ${fmt(floor.fetchMs)} + write ${fmt(floor.writeMs)}), ` +
-            `node-red ${fmt(first.wallMs)} ms (in-process ${fmt(first.inNodeRedMs)}), ratio ${fmt(first.wallMs / floor.totalMs, 2)}, ` +
-            `rss +${fmt(first.rssGrowthMb, 1)} MB (base ${fmt(first.rssBaseMb)}), cpu ${fmt(first.cpuS, 2)} s, ${first.plaidCalls} Plaid calls, "${first.status}"`,
-        );
-        for (let k = 0; k < args.noop; k++) {
-          await sleep(200);
-          const n = await syncOnce(ctx, null, 60_000);
-          fig.noop.push(n);
-        }
-        const last = fig.noop.slice(-args.noop);
-        log(`size ${size} run ${run}: no-op ${last.map((n) => `${n.inNodeRedMs}ms/${n.plaidCalls}call`).join(" ")}`);
-      }
-      all.push(fig);
-    }
-
-    // ---------- report ----------
-    const rows: string[][] = [
-      ["transactions", "pages", "points", "floor ms", "fetch ms", "write ms", "node-red ms", "ratio", "µs/txn", "cpu s", "rss +MB", "calls", "no-op ms", "no-op wall", "no-op calls"],
-    ];
-    const summary: Record<string, number> = {};
-    for (const f of all) {
-      const floorMs = median(f.floor.map((x) => x.totalMs));
-      const nrMs = median(f.first.map((x) => x.wallMs));
-      const ratio = median(f.first.map((x, i) => x.wallMs / f.floor[i].totalMs));
-      const rss = median(f.first.map((x) => x.rssGrowthMb));
-      const noopMs = median(f.noop.map((x) => x.inNodeRedMs));
-      rows.push([
-        String(f.size),
-        String(f.pages),
-        String(f.points),
-        fmt(floorMs),
-        fmt(median(f.floor.map((x) => x.fetchMs))),
-        fmt(median(f.floor.map((x) => x.writeMs))),
-        fmt(nrMs),
-        fmt(ratio, 2),
-        fmt((nrMs * 1000) / f.size, 1),
-        fmt(median(f.first.map((x) => x.cpuS)), 2),
-        fmt(rss, 1),
-        fmt(median(f.first.map((x) => x.plaidCalls))),
-        fmt(noopMs),
-        fmt(median(f.noop.map((x) => x.wallMs))),
-        fmt(Math.max(...f.noop.map((x) => x.plaidCalls))),
-      ]);
-      Object.assign(summary, { ratio, rss, noopMs });
-    }
-    const text = [
-      "",
-      `first sync through Node-RED (commit ${args.commit}, batchSize ${args.batch}) vs floor; medians of ${args.runs} runs, no-op: ${args.runs}×${args.noop} syncs`,
-      table(rows),
-      "",
-      "floor = official plaid client alone (count 500 until has_more false) + the same points POSTed to /write in batches of 5000.",
-      "node-red ms = inject pressed → status green (every part written to InfluxDB and confirmed, state saved), seen by the bench.",
-      "rss +MB = peak VmRSS/VmHWM of the node-red process during the sync minus just before. no-op ms = in Node-RED (inject → green).",
-      "",
-    ].join("\n");
-    process.stdout.write(text);
-    if (args.json) fs.writeFileSync(args.json, JSON.stringify({ args, figures: all }, null, 2));
-    process.stdout.write(`ratio=${fmt(summary.ratio, 2)} rss_mb=${fmt(summary.rss, 1)} noop_ms=${fmt(summary.noopMs)}\n`);
+    // At rest first: its starts want a machine that is not still busy with the speed runs' leftovers.
+    const rest = args.rest === "none" ? null : await restSection(services);
+    const speed = args.rest === "only" ? null : await speedSection(services, cleanups);
+    process.stdout.write((speed?.text ?? "") + (rest?.text ?? ""));
+    process.stdout.write(`${[speed?.summary, rest?.summary].filter(Boolean).join(" ")}\n`);
   } finally {
     await cleanup();
   }

@@ -1,7 +1,8 @@
 /**
  * The floor: what the same first sync costs with nothing of ours in the way.
  * 1. fetch — the official plaid client alone: /transactions/sync, count 500, from an empty cursor
- *    until has_more is false (timed);
+ *    until has_more is false, then /accounts/get once when the Item has accounts that sync leaves
+ *    out (investments, most loans), whose balances the product also writes (timed);
  * 2. the same points the product writes, turned into line protocol beforehand (not timed);
  * 3. write — POST /write to InfluxDB in batches of 5000 lines, one after the other, into a fresh
  *    database (timed).
@@ -23,20 +24,30 @@ export interface FloorResult {
   points: number;
 }
 
-/** All pages of a first sync (timed by the caller). */
-export async function fetchAll(client: PlaidApi, accessToken: string): Promise<TransactionsSyncResponse[]> {
+export interface FetchedItem {
+  pages: TransactionsSyncResponse[];
+  /** Accounts of the Item that /transactions/sync does not list (from /accounts/get). */
+  outside: AccountBase[];
+}
+
+/** All pages of a first sync, and the accounts outside it (timed by the caller). */
+export async function fetchAll(client: PlaidApi, accessToken: string, linkedAccounts: number): Promise<FetchedItem> {
   const pages: TransactionsSyncResponse[] = [];
   let cursor: string | undefined;
   for (;;) {
     const { data } = await client.transactionsSync({ access_token: accessToken, count: 500, ...(cursor ? { cursor } : {}) });
     pages.push(data);
     cursor = data.next_cursor;
-    if (!data.has_more) return pages;
+    if (!data.has_more) break;
   }
+  const inSync = new Set((pages[pages.length - 1]?.accounts ?? []).map((a) => a.account_id));
+  if (inSync.size >= linkedAccounts) return { pages, outside: [] };
+  const { data } = await client.accountsGet({ access_token: accessToken });
+  return { pages, outside: data.accounts.filter((a) => !inSync.has(a.account_id)) };
 }
 
 /** The points plaid-transactions writes for these pages (default settings), as line-protocol bodies of ≤ batch lines. */
-export function pointsOf(pages: TransactionsSyncResponse[], institution: string, batch: number): { bodies: string[]; points: number } {
+export function pointsOf({ pages, outside }: FetchedItem, institution: string, batch: number): { bodies: string[]; points: number } {
   const accounts = new Map<string, AccountBase>();
   for (const p of pages) for (const a of p.accounts ?? []) accounts.set(a.account_id, a);
   const applier = new ChangeApplier(new TransactionIndex(), {
@@ -54,7 +65,7 @@ export function pointsOf(pages: TransactionsSyncResponse[], institution: string,
     for (const r of p.removed ?? []) for (const k of applier.remove(r.transaction_id).points) byKey.set(k.key, k.point);
   }
   const now = new Date();
-  for (const a of pages[pages.length - 1]?.accounts ?? []) {
+  for (const a of [...(pages[pages.length - 1]?.accounts ?? []), ...outside]) {
     const b = balancePoint(a, institution, "plaid_balances", now);
     if (b) byKey.set(`b${a.account_id}`, b);
   }
@@ -71,11 +82,12 @@ export async function writeAll(influx: Influxd, db: string, bodies: string[]): P
   }
 }
 
-export async function measureFloor(client: PlaidApi, accessToken: string, influx: Influxd, db: string, institution: string): Promise<FloorResult> {
+export async function measureFloor(client: PlaidApi, accessToken: string, linkedAccounts: number, influx: Influxd, db: string, institution: string): Promise<FloorResult> {
   const t0 = performance.now();
-  const pages = await fetchAll(client, accessToken);
+  const fetched = await fetchAll(client, accessToken, linkedAccounts);
   const fetchMs = performance.now() - t0;
-  const { bodies, points } = pointsOf(pages, institution, 5000);
+  const { pages } = fetched;
+  const { bodies, points } = pointsOf(fetched, institution, 5000);
   await influx.exec(`DROP DATABASE "${db}"`).catch(() => undefined);
   await influx.createDatabase(db);
   const t1 = performance.now();

@@ -420,7 +420,7 @@ interface ConfiguredRun {
   beforeMb: number;
   /** VmRSS `restIdleS` after the first sync turned green. */
   idleMb: number;
-  /** Threads of the process then (Plaid's worker thread is gone once idle). */
+  /** Threads of the process then (Node-RED's own; Plaid's client is in a process of its own). */
   threadsBefore: number;
   threadsIdle: number;
   sync: SyncResult;
@@ -567,7 +567,7 @@ async function restSection(s: Services): Promise<{ text: string; summary: string
     table(rows),
     "",
     `configured = example 02's flow (benchFlow), linked, after a restart; first sync of ${args.restSize} transactions (${expect.points} points) in ${fmt(median(runs.map((r) => r.sync.wallMs)))} ms;`,
-    `threads ${median(runs.map((r) => r.threadsBefore))} before it, ${median(runs.map((r) => r.threadsIdle))} when idle (Plaid's worker thread exits when idle).`,
+    `threads ${median(runs.map((r) => r.threadsBefore))} before it, ${median(runs.map((r) => r.threadsIdle))} when idle .`,
     `link from the editor (POST link-sessions → Hosted Link URL): ${fmt(median(runs.map((r) => r.linkColdMs)))} ms with Plaid's client gone (cold), ${fmt(median(runs.map((r) => r.linkWarmMs)))} ms right after (warm).`,
     "",
   ].join("\n");

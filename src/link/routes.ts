@@ -8,6 +8,7 @@
  *   GET  <admin>/plaid-sync/link/<session>/token     no admin auth     {link_token, mode} (embedded)
  *   POST <admin>/plaid-sync/link/<session>/complete  no admin auth     {public_token, metadata} (embedded)
  *   GET  <admin>/plaid-sync/oauth                    no admin auth     OAuth return page
+ *   POST <admin>/plaid-sync/warm-up                  plaid-sync.write  → 204; starts Plaid's client ahead of a link (dialog open)
  *   POST <admin>/plaid-sync/links/<id>/remove        plaid-sync.write  /item/remove
  *   GET  <admin>/plaid-sync/links/<id>/health        plaid-sync.read   /item/get summary
  *   GET|POST <admin>/plaid-sync/demo/*               no admin auth     demo simulator (Link script + backend only)
@@ -38,6 +39,8 @@ export interface RouteDeps {
   /** Origins that also count as "this editor" (configured public URLs, for reverse proxies). */
   extraOrigins(): string[];
   demoProxy: (req: Request, res: Response) => Promise<void>;
+  /** Starts Plaid's client ahead of a link (the dialog opened); no Plaid call, nothing stored. */
+  warmUp?(): void;
   /** Called with the browser's verified Origin after a successful link-sessions call (to guess publicBaseUrl). */
   sawEditorOrigin?(origin: string): void;
   log?: { warn(msg: string): void };
@@ -184,6 +187,11 @@ export function registerLinkRoutes(app: Express, deps: RouteDeps): void {
       201,
     ),
   );
+
+  app.post("/plaid-sync/warm-up", deps.needsPermission("plaid-sync.write"), sameOrigin(deps), (_req: Request, res: Response) => {
+    deps.warmUp?.();
+    res.status(204).end();
+  });
 
   app.get(
     "/plaid-sync/link-sessions/:session",

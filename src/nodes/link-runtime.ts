@@ -17,6 +17,7 @@ import { EncryptedJsonFile, resolveKey, type ResolvedKey } from "../link/encrypt
 import { LinkWriter } from "../link/link-writer";
 import { PendingLinkStore } from "../link/pending";
 import { registerLinkRoutes } from "../link/routes";
+import { warmPlaidClient } from "./plaid-client";
 import type { ConfigLike, LinkNodeLike, LinkService, Translate } from "../link/service";
 import type { LinkSession } from "../link/sessions";
 import { adminRootOf, dataDirOf, noteEditorOrigin, setting, userDirOf } from "./runtime";
@@ -182,6 +183,7 @@ export function linkRuntime(RED: NodeAPI): LinkRuntime {
     },
     demoProxy: createDemoProxy({ dataDir: () => dataDir, enabled: demoInUse, notFound: t("errors.demo-off") }),
     sawEditorOrigin: noteEditorOrigin,
+    warmUp: () => warmPlaidClient(RED),
     log: { warn: (m) => RED.log.warn(m) },
   });
 

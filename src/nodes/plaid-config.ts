@@ -5,8 +5,8 @@
 import * as os from "os";
 import type { NodeAPI, NodeDef } from "node-red";
 import type { PlaidApi } from "plaid";
-import { hostedBasePath, normaliseBasePath, type PlaidClientOptions, type PlaidEnvironmentName } from "../plaid/environments";
-import { remotePlaidClient, sharedPlaidWorker } from "../plaid/remote-client";
+import { hostedBasePath, normaliseBasePath, type PlaidEnvironmentName } from "../plaid/environments";
+import { plaidClientFor } from "./plaid-client";
 import { errorOf } from "../plaid/errors";
 import { getDemoSimulator, viaDemoProxy } from "../link/demo";
 import { MAX_HOSTED_LIFETIME_SECONDS } from "../link/link-token";
@@ -59,18 +59,6 @@ function isHttpUrl(s: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * The official client for `options`: in the shared worker thread (remote-client.ts) unless
- * settings.js says `plaidSync: {clientInWorker: false}`, which loads `plaid` into Node-RED itself
- * on first use (and keeps it) — for a runtime where worker threads are not wanted.
- */
-function clientFor(RED: NodeAPI, options: PlaidClientOptions): PlaidApi {
-  const ps = (setting(RED, "plaidSync") ?? {}) as { clientInWorker?: unknown; clientWorkerIdleMs?: unknown };
-  if (ps.clientInWorker === false) return (require("../plaid/client") as typeof import("../plaid/client")).createPlaidClient(options);
-  const idle = typeof ps.clientWorkerIdleMs === "number" && ps.clientWorkerIdleMs >= 0 ? ps.clientWorkerIdleMs : undefined;
-  return remotePlaidClient(options, sharedPlaidWorker(idle));
 }
 
 export = function plaidConfigModule(RED: NodeAPI): void {
@@ -141,11 +129,11 @@ export = function plaidConfigModule(RED: NodeAPI): void {
           if (env === "demo") {
             const sim = await getDemoSimulator(dataDirOf(RED));
             demoUrl = sim.url;
-            return clientFor(RED, { basePath: sim.url, clientId: sim.clientId, secret: sim.secret });
+            return plaidClientFor(RED, { basePath: sim.url, clientId: sim.clientId, secret: sim.secret });
           }
           const { clientId, secret } = creds();
           const basePath = env === "custom" ? normaliseBasePath(this.basePath) : hostedBasePath(env);
-          return clientFor(RED, { basePath, clientId: String(clientId).trim(), secret: String(secret).trim() });
+          return plaidClientFor(RED, { basePath, clientId: String(clientId).trim(), secret: String(secret).trim() });
         })();
         client.catch(() => {
           client = null;

@@ -1,13 +1,12 @@
 /**
- * The worker thread that holds the official `plaid` client (remote-client.ts starts it). Loading
+ * The worker process that holds the official `plaid` client (remote-client.ts forks it). Loading
  * `plaid` costs some 70 MB and 150–500 ms; kept here, that cost exists only while Plaid is being
- * called and goes away with the thread, so a Node-RED that waits between syncs pays nothing.
+ * called and goes away with the process, so a Node-RED that waits between syncs pays nothing.
  *
- * Protocol (structured clone over the port): {id, config, method, args} → {id, data, status} or
+ * Protocol (structured clone over the IPC channel, serialization "advanced"): {id, config, method, args} → {id, data, status} or
  * {id, error: ErrorInfo}; {cancel: id} aborts a call. Errors are cleaned here, before anything
  * crosses: an axios error carries the client secret in its config.
  */
-import { parentPort } from "worker_threads";
 import type { PlaidApi } from "plaid";
 import { createPlaidClient } from "./client";
 import type { PlaidClientOptions } from "./environments";
@@ -54,10 +53,12 @@ async function call(msg: CallMessage): Promise<ReplyMessage> {
   }
 }
 
-parentPort?.on("message", (msg: CallMessage | { cancel: number }) => {
+process.on("message", (msg: CallMessage | { cancel: number }) => {
   if ("cancel" in msg) {
     running.get(msg.cancel)?.abort();
     return;
   }
-  void call(msg).then((reply) => parentPort?.postMessage(reply));
+  void call(msg).then((reply) => process.send?.(reply));
 });
+// Node-RED went away (or stopped us): nothing is left to answer.
+process.on("disconnect", () => process.exit(0));

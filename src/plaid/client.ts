@@ -1,6 +1,7 @@
 /**
- * The official client, configured. Loaded only where Plaid is called: the worker thread of
- * remote-client.ts, the tests and the bench — never by the nodes' main thread at load time.
+ * The official client, configured. Loaded only where Plaid is called: the worker process of
+ * remote-client.ts (or Node-RED itself with plaidSync.clientInWorker false), the tests and the
+ * bench — never when Node-RED loads the nodes.
  */
 import { Configuration, PlaidApi } from "plaid";
 import { normaliseBasePath, type PlaidClientOptions } from "./environments";

@@ -1,18 +1,19 @@
 /**
- * The official `plaid` client, run in a worker thread (client-worker.ts) that exists only while
- * Plaid is being called. `require("plaid")` is most of what this package would otherwise cost a
- * Node-RED that waits between syncs (some 70 MB and 150–500 ms at start-up, bench/README.md):
- * here the main thread never loads it, and the worker — with the client's memory — goes away
- * once Plaid has been quiet for `idleMs`.
+ * The official `plaid` client, run in a worker process (client-worker.ts, a child of Node-RED)
+ * that exists only while Plaid is being called. `require("plaid")` is most of what this package
+ * would otherwise cost a Node-RED that waits between syncs (some 70 MB and 150–500 ms at start-up,
+ * bench/README.md): here Node-RED never loads it, and the worker — with all the client's memory —
+ * goes away once Plaid has been quiet for `idleMs`.
  *
  * What callers get is shaped like PlaidApi: `client.transactionsSync(body, {signal})` resolves
  * to `{data, status}` or rejects with a CleanError (cleaned in the worker, so no secret crosses).
  * An abort signal is honoured by cancelling the call in the worker. A worker that dies with
- * calls in flight fails them with a retryable error and the next call starts a new one.
+ * calls in flight fails them with a retryable error and the next call starts a new one. The
+ * worker exits by itself when Node-RED goes away (its IPC channel closes).
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Worker } from "worker_threads";
+import { fork, type ChildProcess } from "child_process";
 import type { PlaidApi } from "plaid";
 import type { PlaidClientOptions } from "./environments";
 import type { CallMessage, ReplyMessage } from "./client-worker";
@@ -33,18 +34,23 @@ function stoppedError(why: string): CleanError {
 }
 
 /**
- * The compiled worker beside this file; when running from the TypeScript sources (tests, bench,
- * under tsx) the .ts, through tsx's require hook — a worker does not inherit the parent's loaders.
+ * The compiled worker beside this file, as a child process; when running from the TypeScript
+ * sources (tests, bench, under tsx) the .ts, with tsx's loader. A process rather than a thread:
+ * a thread's malloc arena outlives the thread, so the ~20 MB that compiling `plaid` takes stayed
+ * in Node-RED after the worker had gone; a process gives all of it back when it exits.
  */
-function startWorker(): Worker {
+function startWorker(): ChildProcess {
+  // A debugger flag would make the child fight Node-RED for its port.
+  const execArgv = process.execArgv.filter((a) => !/^--(inspect|debug)/.test(a));
   const js = path.join(__dirname, "client-worker.js");
-  if (fs.existsSync(js)) return new Worker(js);
   const ts = path.join(__dirname, "client-worker.ts");
-  return new Worker(`require("tsx/cjs"); require(${JSON.stringify(ts)});`, { eval: true });
+  const file = fs.existsSync(js) ? js : ts;
+  if (file === ts && !execArgv.some((a) => a.includes("tsx"))) execArgv.push("--import", "tsx");
+  return fork(file, [], { execArgv, serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
 }
 
 export class PlaidWorker {
-  private worker: Worker | null = null;
+  private worker: ChildProcess | null = null;
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -53,7 +59,7 @@ export class PlaidWorker {
 
   constructor(public idleMs = DEFAULT_IDLE_MS) {}
 
-  /** True while a worker thread exists. */
+  /** True while a worker process exists. */
   get running(): boolean {
     return this.worker !== null;
   }
@@ -63,12 +69,21 @@ export class PlaidWorker {
     const w = this.ensure();
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => w.postMessage({ cancel: id });
+      const onAbort = (): void => void w.send({ cancel: id });
       signal?.addEventListener("abort", onAbort, { once: true });
       this.pending.set(id, { resolve, reject, cleanup: () => signal?.removeEventListener("abort", onAbort) });
       const msg: CallMessage = { id, config, method, body };
-      w.postMessage(msg);
+      w.send(msg);
     });
+  }
+
+  /**
+   * Starts the worker now, if it is not running, and keeps it at least `holdMs` (or its idle
+   * time, if longer) unless calls keep it longer: the next call finds `plaid` loaded.
+   */
+  warm(holdMs: number): void {
+    this.ensure();
+    if (!this.pending.size) this.scheduleIdle(Math.max(holdMs, this.idleMs));
   }
 
   /** Ends the worker now (Node-RED stopping; tests). Calls in flight fail. */
@@ -76,10 +91,13 @@ export class PlaidWorker {
     const w = this.worker;
     if (!w) return;
     this.detach(w, "stopped");
-    await w.terminate();
+    if (w.exitCode !== null || w.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
+    w.kill("SIGTERM");
+    await exited;
   }
 
-  private ensure(): Worker {
+  private ensure(): ChildProcess {
     if (this.idleTimer) {
       clearTimeout(this.idleTimer);
       this.idleTimer = null;
@@ -89,9 +107,10 @@ export class PlaidWorker {
     this.starts++;
     // The worker never keeps Node-RED (or a test run) alive on its own.
     w.unref();
+    w.channel?.unref();
     w.on("message", (reply: ReplyMessage) => this.settle(reply));
     w.on("error", (err) => this.detach(w, err.message));
-    w.on("exit", (code) => this.detach(w, `exit code ${code}`));
+    w.on("exit", (code, signal) => this.detach(w, signal ? `signal ${signal}` : `exit code ${code}`));
     this.worker = w;
     return w;
   }
@@ -106,18 +125,18 @@ export class PlaidWorker {
     if (!this.pending.size) this.scheduleIdle();
   }
 
-  private scheduleIdle(): void {
+  private scheduleIdle(ms = this.idleMs): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = null;
       if (this.pending.size || !this.worker) return;
       void this.stop();
-    }, this.idleMs);
+    }, ms);
     this.idleTimer.unref();
   }
 
   /** Forgets a worker that is gone (or going): what it had in flight fails. */
-  private detach(w: Worker, why: string): void {
+  private detach(w: ChildProcess, why: string): void {
     if (this.worker !== w) return;
     this.worker = null;
     for (const [id, p] of this.pending) {

@@ -357,7 +357,11 @@ describe("link: admin routes of a real node-red with adminAuth", function () {
     assert.strictEqual((await red.request("POST", "/plaid-sync/link-sessions", body, { token: "not-a-token" })).status, 401);
     assert.strictEqual((await red.request("GET", "/plaid-sync/links/lnk1/health", undefined, { token: null })).status, 401);
     assert.strictEqual((await red.request("POST", "/plaid-sync/links/lnk1/remove", {}, { token: null })).status, 401);
+    assert.strictEqual((await red.request("POST", "/plaid-sync/warm-up", undefined, { token: null })).status, 401);
     const readOnly = await red.token(red.adminUser!, "read");
+    assert.strictEqual((await red.request("POST", "/plaid-sync/warm-up", undefined, { token: readOnly })).status, 401);
+    assert.strictEqual((await red.request("POST", "/plaid-sync/warm-up", undefined, { headers: { origin: "http://evil.example" } })).status, 403);
+    assert.strictEqual((await red.request("POST", "/plaid-sync/warm-up")).status, 204);
     assert.strictEqual((await red.request("POST", "/plaid-sync/link-sessions", body, { token: readOnly })).status, 401);
     assert.strictEqual((await red.request("GET", "/plaid-sync/links/lnk1/health", undefined, { token: readOnly })).status, 200);
     assert.strictEqual((await red.request("POST", "/plaid-sync/link-sessions", body)).status, 201);

@@ -1,5 +1,5 @@
 /**
- * Cost at rest in the Node-RED runtime: the Plaid client's worker thread goes away when Plaid is
+ * Cost at rest in the Node-RED runtime: the Plaid client's worker process goes away when Plaid is
  * quiet (here after 100 ms instead of 20 s, settings.js plaidSync.clientWorkerIdleMs), and a
  * sync, a link and a re-login after that long idle period work as before — each on a new worker.
  */
@@ -65,10 +65,15 @@ describe("at rest: the Plaid worker goes away and comes back (Node-RED runtime)"
     assert.ok(again.balances > 0, "the sync after the idle period went through");
     assert.ok(worker.starts > starts0 + 1, "on a new worker");
 
-    // Link a second bank after the worker has gone (Hosted Link: create, finish on Plaid's page, follow).
+    // Link a second bank after the worker has gone (Hosted Link: create, finish on Plaid's page,
+    // follow). The dialog's warm-up starts the worker, and the link finds it started.
     await gone();
+    assert.strictEqual((await helper.request().post("/plaid-sync/warm-up")).status, 204);
+    assert.ok(worker.running, "the dialog's warm-up started the worker");
+    const startsAtWarmUp = worker.starts;
     const created = await helper.request().post("/plaid-sync/link-sessions").send({ link: "l2", config: "c1", mode: "add" });
     assert.strictEqual(created.status, 201, created.text);
+    assert.strictEqual(worker.starts, startsAtWarmUp, "the link token came from the worker the warm-up started");
     await finishHostedLink(String(created.body.hostedUrl));
     const follow = async (session: string, link: string) => {
       const end = Date.now() + 20_000;

@@ -1,5 +1,5 @@
 /**
- * The official client in a worker thread (src/plaid/remote-client.ts) against the simulator:
+ * The official client in a worker process (src/plaid/remote-client.ts) against the simulator:
  * the same answers as the client in-process, errors cleaned before they cross, calls that can be
  * aborted, and a worker that goes away when Plaid is quiet and comes back on the next call.
  */
@@ -16,7 +16,7 @@ import { waitFor } from "../support/ports";
 const REPO = path.resolve(__dirname, "..", "..");
 
 
-describe("plaid client in a worker thread (against the simulator)", function () {
+describe("plaid client in a worker process (against the simulator)", function () {
   this.timeout(30_000);
   const suite = simulatorSuite();
   const workers: PlaidWorker[] = [];
@@ -83,6 +83,18 @@ describe("plaid client in a worker thread (against the simulator)", function () 
     const again = await c.accountsGet({ access_token: accessToken });
     assert.ok(again.data.accounts.length > 0);
     assert.strictEqual(w.starts, 2, "a new worker for the call after the idle period");
+  });
+
+  it("a warm-up (the link dialog opening) starts the worker ahead of the call and holds it past the idle time", async () => {
+    const { accessToken } = await linkSandboxItem(suite.client, { username: "user_good" });
+    const w = newWorker(50);
+    w.warm(60_000);
+    assert.ok(w.running);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(w.running, "held for the warm-up, not the 50 ms idle time");
+    assert.ok((await remote(w).accountsGet({ access_token: accessToken })).data.accounts.length > 0);
+    assert.strictEqual(w.starts, 1, "the call found it started");
+    await waitFor(() => !w.running, { what: "the idle worker to exit after the call", intervalMs: 10 });
   });
 
   it("a worker that dies mid-call fails that call with a retryable error; the next call works", async () => {

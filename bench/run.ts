@@ -424,8 +424,9 @@ interface ConfiguredRun {
   threadsBefore: number;
   threadsIdle: number;
   sync: SyncResult;
-  /** POST link-sessions (Hosted Link token from Plaid) when the client has gone, and right after. */
+  /** POST link-sessions (Hosted Link token from Plaid): when the client has gone, 2 s after the dialog's warm-up, and right after another. */
   linkColdMs: number;
+  linkWarmedMs: number;
   linkWarmMs: number;
   /** After another restart (state saved): VmRSS `restIdleS` after a sync with nothing new — every day's case. */
   dailyIdleMb: number;
@@ -514,8 +515,10 @@ async function configuredRun(s: Services, item: LinkedItem, accessToken: string,
       await red.request("POST", "/plaid-sync/link-sessions", { link: "be000000000000aa", config: ID.cfg, mode: "add" }, { expectOk: true });
       return performance.now() - t;
     };
-    const linkColdMs = await link();
-    const linkWarmMs = await link();
+    // The editor's way: the plaid-link dialog opens (warm-up), the user reads it and clicks.
+    await red.request("POST", "/plaid-sync/warm-up"); // 404 on a package from before it existed: then this is a cold link
+    await sleep(2000);
+    const linkWarmedMs = await link();
     // Every day after that: Node-RED restarted (a reboot, an update), then a sync with nothing new.
     await red.restart();
     await sleep(args.restSettleS * 1000);
@@ -523,7 +526,10 @@ async function configuredRun(s: Services, item: LinkedItem, accessToken: string,
     await sleep(args.restIdleS * 1000);
     const dailyIdleMb = memKb(red.pid!).rss / 1024;
     log(`at rest: ${anonOf(red.pid!)} when idle after a daily sync`);
-    return { beforeMb, idleMb, threadsBefore, threadsIdle, sync, linkColdMs, linkWarmMs, dailyIdleMb, daily };
+    // A link with nothing warmed up (Plaid's client long gone), then one right after it.
+    const linkColdMs = await link();
+    const linkWarmMs = await link();
+    return { beforeMb, idleMb, threadsBefore, threadsIdle, sync, linkColdMs, linkWarmedMs, linkWarmMs, dailyIdleMb, daily };
   } finally {
     fs.writeFileSync(path.join(RESULTS, "node-red-at-rest.log"), red.logText());
     await red.dispose();
@@ -542,7 +548,7 @@ async function restSection(s: Services): Promise<{ text: string; summary: string
     runs.push(r);
     log(
       `at rest, configured run ${run}/${args.restRuns}: ${fmt(r.beforeMb, 1)} MB before the first sync (${r.threadsBefore} threads), ` +
-        `${fmt(r.idleMb, 1)} MB ${args.restIdleS} s after it (${r.threadsIdle} threads); sync ${fmt(r.sync.wallMs)} ms; link ${fmt(r.linkColdMs)} ms cold, ${fmt(r.linkWarmMs)} ms warm; ` +
+        `${fmt(r.idleMb, 1)} MB ${args.restIdleS} s after it (${r.threadsIdle} threads); sync ${fmt(r.sync.wallMs)} ms; link ${fmt(r.linkColdMs)} ms cold, ${fmt(r.linkWarmedMs)} ms after the dialog's warm-up, ${fmt(r.linkWarmMs)} ms warm; ` +
         `after a restart, ${fmt(r.dailyIdleMb, 1)} MB ${args.restIdleS} s after a sync with nothing new (${r.daily.plaidCalls} Plaid calls)`,
     );
   }
@@ -568,7 +574,8 @@ async function restSection(s: Services): Promise<{ text: string; summary: string
     "",
     `configured = example 02's flow (benchFlow), linked, after a restart; first sync of ${args.restSize} transactions (${expect.points} points) in ${fmt(median(runs.map((r) => r.sync.wallMs)))} ms;`,
     `threads ${median(runs.map((r) => r.threadsBefore))} before it, ${median(runs.map((r) => r.threadsIdle))} when idle .`,
-    `link from the editor (POST link-sessions → Hosted Link URL): ${fmt(median(runs.map((r) => r.linkColdMs)))} ms with Plaid's client gone (cold), ${fmt(median(runs.map((r) => r.linkWarmMs)))} ms right after (warm).`,
+    `link from the editor (POST link-sessions → Hosted Link URL): ${fmt(median(runs.map((r) => r.linkWarmedMs)))} ms 2 s after the dialog opened (its warm-up),`,
+    `${fmt(median(runs.map((r) => r.linkColdMs)))} ms with Plaid's client gone and no warm-up (cold), ${fmt(median(runs.map((r) => r.linkWarmMs)))} ms right after another (warm).`,
     "",
   ].join("\n");
   return { text, summary: `idle_mb=${fmt(idleMb - bareMb, 1)} start_ms=${fmt(startDelta)} daily_idle_mb=${fmt(median(runs.map((r) => r.dailyIdleMb)) - bareMb, 1)}` };

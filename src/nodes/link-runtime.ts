@@ -17,7 +17,7 @@ import { EncryptedJsonFile, resolveKey, type ResolvedKey } from "../link/encrypt
 import { LinkWriter } from "../link/link-writer";
 import { PendingLinkStore } from "../link/pending";
 import { registerLinkRoutes } from "../link/routes";
-import { warmPlaidClient } from "./plaid-client";
+import { warmPlaidClient } from "./client-choice";
 import type { ConfigLike, LinkNodeLike, LinkService, Translate } from "../link/service";
 import type { LinkSession } from "../link/sessions";
 import { adminRootOf, dataDirOf, noteEditorOrigin, setting, userDirOf } from "./runtime";

@@ -6,7 +6,7 @@ import * as os from "os";
 import type { NodeAPI, NodeDef } from "node-red";
 import type { PlaidApi } from "plaid";
 import { hostedBasePath, normaliseBasePath, type PlaidEnvironmentName } from "../plaid/environments";
-import { plaidClientFor } from "./plaid-client";
+import { plaidClientFor } from "./client-choice";
 import { errorOf } from "../plaid/errors";
 import { getDemoSimulator, viaDemoProxy } from "../link/demo";
 import { MAX_HOSTED_LIFETIME_SECONDS } from "../link/link-token";

@@ -69,8 +69,10 @@ async function finishOnPlaidsPage(tab: Page, plaidOrigin: string, opts: { instit
     await tab.waitForSelector("#authorize", { timeout: 15_000 });
     assert.strictEqual(new URL(tab.url()).origin, plaidOrigin, "the stand-in bank is reached through Plaid's flow");
     await screenshot(tab, `${opts.shots}-2-bank`);
-    await tab.click("#authorize");
-    await tab.waitForURL((u) => u.pathname.startsWith("/hl/") && u.searchParams.has("oauth_state_id"), { timeout: 15_000 });
+    // Wait for the way back while clicking, not after: the hosted page strips oauth_state_id from
+    // its address (history.replaceState) as soon as its script runs, so a wait begun after the
+    // click can find the address already clean and then wait for a navigation that never comes.
+    await Promise.all([tab.waitForURL((u) => u.pathname.startsWith("/hl/") && u.searchParams.has("oauth_state_id"), { timeout: 15_000 }), tab.click("#authorize")]);
   } else {
     await tab.waitForSelector("#plaid-link-username");
     assert.strictEqual(new URL(tab.url()).origin, plaidOrigin, "the bank credentials are typed on Plaid's origin");

@@ -278,17 +278,6 @@ async function firstSync(ctx: Ctx, expectPoints: number, label: string): Promise
   return r;
 }
 
-// ---------- main ----------
-
-interface SizeFigures {
-  size: number;
-  floor: FloorResult[];
-  first: SyncResult[];
-  noop: SyncResult[];
-  points: number;
-  pages: number;
-}
-
 interface Services {
   args: Args;
   pkgDir: string;
@@ -499,10 +488,11 @@ async function configuredRun(s: Services, item: LinkedItem, accessToken: string,
     await red.start();
     await sleep(args.restSettleS * 1000);
     const pid = red.pid!;
+    const syncCtx: Ctx = { args, red, influx: s.influx, sink: s.sink, proxy: s.proxy, influxProxy: null };
     const beforeMb = memKb(pid).rss / 1024;
     const threadsBefore = threadsOf(pid);
     log(`at rest: ${anonOf(pid)} before the first sync`);
-    const sync = await syncOnce({ args, red, influx: s.influx, sink: s.sink, proxy: s.proxy, influxProxy: null }, expectPoints, 900_000);
+    const sync = await syncOnce(syncCtx, expectPoints, 900_000);
     const got = await countPoints(s.influx);
     if (got !== expectPoints) throw new Error(`at rest: InfluxDB holds ${got} points, expected ${expectPoints}`);
     await sleep(args.restIdleS * 1000);
@@ -522,7 +512,7 @@ async function configuredRun(s: Services, item: LinkedItem, accessToken: string,
     // Every day after that: Node-RED restarted (a reboot, an update), then a sync with nothing new.
     await red.restart();
     await sleep(args.restSettleS * 1000);
-    const daily = await syncOnce({ args, red, influx: s.influx, sink: s.sink, proxy: s.proxy, influxProxy: null }, null, 120_000);
+    const daily = await syncOnce(syncCtx, null, 120_000);
     await sleep(args.restIdleS * 1000);
     const dailyIdleMb = memKb(red.pid!).rss / 1024;
     log(`at rest: ${anonOf(red.pid!)} when idle after a daily sync`);

@@ -3,14 +3,17 @@
  * `plaid` costs some 70 MB and 150–500 ms; kept here, that cost exists only while Plaid is being
  * called and goes away with the process, so a Node-RED that waits between syncs pays nothing.
  *
- * Protocol (structured clone over the IPC channel, serialization "advanced"): {id, config, method, args} → {id, data, status} or
- * {id, error: ErrorInfo}; {cancel: id} aborts a call. Errors are cleaned here, before anything
- * crosses: an axios error carries the client secret in its config.
+ * Protocol: calls arrive on the IPC channel, {id, config, method, body}; {cancel: id} aborts one.
+ * Answers go out on fd 4 as frames (reply-frames.ts): Plaid's response bytes untouched, or a
+ * cleaned error. Errors are cleaned here, before anything crosses: an axios error carries the
+ * client secret in its config.
  */
+import * as net from "net";
 import type { PlaidApi } from "plaid";
 import { createPlaidClient } from "./client";
 import type { PlaidClientOptions } from "./environments";
 import { toCleanError } from "./errors";
+import { encodeFrame, FRAME_DATA, FRAME_ERROR } from "./reply-frames";
 
 export interface CallMessage {
   id: number;
@@ -20,10 +23,14 @@ export interface CallMessage {
   body: unknown;
 }
 
-export type ReplyMessage = { id: number; data: unknown; status: number } | { id: number; error: ReturnType<typeof toCleanError>["plaid"] };
+/** The fd on which replies go: remote-client.ts opens it as the fifth stdio entry. */
+export const REPLY_FD = 4;
+
+type RawMethod = (body: unknown, options: object) => Promise<{ data: unknown; status: number }>;
 
 const clients = new Map<string, PlaidApi>();
 const running = new Map<number, AbortController>();
+const replies = new net.Socket({ fd: REPLY_FD, readable: false, writable: true });
 
 function clientFor(config: PlaidClientOptions): PlaidApi {
   const key = JSON.stringify([config.basePath, config.clientId, config.secret, config.timeoutMs ?? null]);
@@ -35,19 +42,40 @@ function clientFor(config: PlaidClientOptions): PlaidApi {
   return c;
 }
 
-async function call(msg: CallMessage): Promise<ReplyMessage> {
+function asBuffer(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  return Buffer.from(typeof data === "string" ? data : JSON.stringify(data ?? null));
+}
+
+/** An error's body arrives as bytes too (responseType below); Plaid's error fields are in it. */
+function parseErrorBody(err: unknown): unknown {
+  const res = (err as { response?: { data?: unknown } } | null)?.response;
+  if (res && (Buffer.isBuffer(res.data) || res.data instanceof ArrayBuffer)) {
+    try {
+      res.data = JSON.parse(asBuffer(res.data).toString("utf8"));
+    } catch {
+      res.data = {};
+    }
+  }
+  return err;
+}
+
+async function call(msg: CallMessage): Promise<Buffer[]> {
   const abort = new AbortController();
   running.set(msg.id, abort);
   try {
-    const client = clientFor(msg.config) as unknown as Record<string, (body: unknown, options: { signal: AbortSignal }) => Promise<{ data: unknown; status: number }>>;
+    const client = clientFor(msg.config) as unknown as Record<string, RawMethod>;
     const fn = client[msg.method];
     if (msg.method === "constructor" || typeof fn !== "function" || !Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(client), msg.method)) {
       throw new Error(`the Plaid client has no method ${msg.method}`);
     }
-    const res = await fn.call(client, msg.body, { signal: abort.signal });
-    return { id: msg.id, data: res.data, status: res.status };
+    // Bytes, not parsed: Node-RED parses them once, as the client in-process would.
+    const res = await fn.call(client, msg.body, { signal: abort.signal, responseType: "arraybuffer", transformResponse: [(d: unknown) => d] });
+    return encodeFrame(msg.id, res.status, FRAME_DATA, asBuffer(res.data));
   } catch (err) {
-    return { id: msg.id, error: toCleanError(err).plaid };
+    const clean = toCleanError(parseErrorBody(err)).plaid;
+    return encodeFrame(msg.id, clean.status ?? 0, FRAME_ERROR, Buffer.from(JSON.stringify(clean)));
   } finally {
     running.delete(msg.id);
   }
@@ -58,7 +86,10 @@ process.on("message", (msg: CallMessage | { cancel: number }) => {
     running.get(msg.cancel)?.abort();
     return;
   }
-  void call(msg).then((reply) => process.send?.(reply));
+  void call(msg).then(([header, body]) => {
+    replies.write(header);
+    replies.write(body);
+  });
 });
 // Node-RED went away (or stopped us): nothing is left to answer.
 process.on("disconnect", () => process.exit(0));

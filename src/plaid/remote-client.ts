@@ -14,10 +14,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { fork, type ChildProcess } from "child_process";
+import type { Readable } from "stream";
 import type { PlaidApi } from "plaid";
 import type { PlaidClientOptions } from "./environments";
-import type { CallMessage, ReplyMessage } from "./client-worker";
+import type { CallMessage } from "./client-worker";
 import { CleanError, type ErrorInfo } from "./errors";
+import { FRAME_ERROR, FrameReader, type Frame } from "./reply-frames";
 
 /** How long a worker with no call in flight stays: a sync's next page or a link's next step reuses it. */
 export const DEFAULT_IDLE_MS = 20_000;
@@ -46,7 +48,8 @@ function startWorker(): ChildProcess {
   const ts = path.join(__dirname, "client-worker.ts");
   const file = fs.existsSync(js) ? js : ts;
   if (file === ts && !execArgv.some((a) => a.includes("tsx"))) execArgv.push("--import", "tsx");
-  return fork(file, [], { execArgv, serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // fd 3: calls in (IPC); fd 4 (client-worker.ts REPLY_FD): answers out, as frames of bytes.
+  return fork(file, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc", "pipe"] });
 }
 
 export class PlaidWorker {
@@ -108,20 +111,31 @@ export class PlaidWorker {
     // The worker never keeps Node-RED (or a test run) alive on its own.
     w.unref();
     w.channel?.unref();
-    w.on("message", (reply: ReplyMessage) => this.settle(reply));
+    const replies = w.stdio[4] as Readable & { unref?: () => void };
+    replies.unref?.();
+    const reader = new FrameReader((f) => this.settle(f));
+    replies.on("data", (chunk: Buffer) => reader.push(chunk));
     w.on("error", (err) => this.detach(w, err.message));
     w.on("exit", (code, signal) => this.detach(w, signal ? `signal ${signal}` : `exit code ${code}`));
     this.worker = w;
     return w;
   }
 
-  private settle(reply: ReplyMessage): void {
-    const p = this.pending.get(reply.id);
+  private settle(f: Frame): void {
+    const p = this.pending.get(f.id);
     if (!p) return;
-    this.pending.delete(reply.id);
+    this.pending.delete(f.id);
     p.cleanup();
-    if ("error" in reply) p.reject(new CleanError(reply.error as ErrorInfo));
-    else p.resolve({ data: reply.data, status: reply.status });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(f.body.toString("utf8"));
+    } catch {
+      // Not JSON: in-process the client would hand back a string no caller can use.
+      parsed = undefined;
+    }
+    if (f.kind === FRAME_ERROR) p.reject(new CleanError(parsed as ErrorInfo));
+    else if (parsed === undefined) p.reject(new CleanError({ code: "UNEXPECTED_RESPONSE", type: "INVALID_RESULT", message: `Plaid answered HTTP ${f.status} with a body that is not JSON`, display_message: null, request_id: null, status: f.status }));
+    else p.resolve({ data: parsed, status: f.status });
     if (!this.pending.size) this.scheduleIdle();
   }
 

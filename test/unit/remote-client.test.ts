@@ -5,12 +5,14 @@
  */
 import * as assert from "assert";
 import { execFileSync } from "child_process";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import * as path from "path";
 import { isRetryable, type CleanError } from "../../src/plaid/errors";
 import { PlaidEnvironments } from "plaid";
 import { hostedBasePath } from "../../src/plaid/environments";
 import { PlaidWorker, remotePlaidClient } from "../../src/plaid/remote-client";
-import { addFault, clearFaults, linkSandboxItem, simulatorClient, simulatorSuite } from "../support/simulator";
+import { addFault, clearFaults, linkSandboxItem, simulatorClient, simulatorSuite, volumeUserPassword } from "../support/simulator";
 import { waitFor } from "../support/ports";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -31,18 +33,40 @@ describe("plaid client in a worker process (against the simulator)", function ()
   });
   const remote = (w: PlaidWorker) => remotePlaidClient({ basePath: suite.sim.url, clientId: suite.sim.clientId, secret: suite.sim.secret }, w);
 
-  it("answers exactly as the client in-process does", async () => {
-    const { accessToken } = await linkSandboxItem(suite.client, { username: "user_good" });
+  it("answers exactly as the client in-process does, a full page of 500 included", async () => {
+    const { accessToken } = await linkSandboxItem(suite.client, { username: "user_custom", password: volumeUserPassword(1200, 3) });
     const w = newWorker();
-    const viaWorker = await remote(w).transactionsSync({ access_token: accessToken, count: 50 });
-    const direct = await simulatorClient(suite.sim).transactionsSync({ access_token: accessToken, count: 50 });
+    const c = remote(w);
+    // Two calls in flight at once: their answers must not cross (each is split over many pipe reads).
+    const [viaWorker, accounts] = await Promise.all([c.transactionsSync({ access_token: accessToken, count: 500 }), c.accountsGet({ access_token: accessToken })]);
+    const direct = await simulatorClient(suite.sim).transactionsSync({ access_token: accessToken, count: 500 });
     assert.strictEqual(viaWorker.status, 200);
-    assert.deepStrictEqual(
-      viaWorker.data.added.map((t) => [t.transaction_id, t.amount, t.date]),
-      direct.data.added.map((t) => [t.transaction_id, t.amount, t.date]),
-    );
-    assert.strictEqual(viaWorker.data.next_cursor, direct.data.next_cursor);
+    assert.strictEqual(viaWorker.data.added.length, 500);
+    const sansRequestId = (d: object) => ({ ...d, request_id: undefined });
+    assert.deepStrictEqual(sansRequestId(viaWorker.data), sansRequestId(direct.data));
+    assert.deepStrictEqual(accounts.data.accounts, (await simulatorClient(suite.sim).accountsGet({ access_token: accessToken })).data.accounts);
     assert.strictEqual(w.starts, 1);
+  });
+
+  it("a body that is not JSON (a proxy's HTML page) is a clean error with the HTTP status, not data", async () => {
+    const server = http.createServer((req, res) => {
+      res.writeHead(req.url === "/accounts/get" ? 200 : 502, { "content-type": "text/html" });
+      res.end("<html><body>Bad gateway</body></html>");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      const w = newWorker();
+      const c = remotePlaidClient({ basePath: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, clientId: "x", secret: "s" }, w);
+      const ok = (await c.accountsGet({ access_token: "a" }).then(() => assert.fail("expected an error"), (e: unknown) => e)) as CleanError;
+      assert.strictEqual(ok.plaid.code, "UNEXPECTED_RESPONSE");
+      assert.strictEqual(ok.plaid.status, 200);
+      assert.match(ok.message, /not JSON/);
+      const bad = (await c.itemGet({ access_token: "a" }).then(() => assert.fail("expected an error"), (e: unknown) => e)) as CleanError;
+      assert.strictEqual(bad.plaid.status, 502);
+      assert.ok(isRetryable(bad.plaid), "a gateway error is retried like a Plaid outage");
+    } finally {
+      server.close();
+    }
   });
 
   it("Plaid's errors arrive as clean errors with Plaid's fields, and no secret", async () => {

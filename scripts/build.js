@@ -35,6 +35,9 @@ function copyTree(from, to, filter) {
 fs.rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.json"), "--outDir", dist], { stdio: "inherit", cwd: root });
 
+// The official client, without the 9 MB of comments its loading would otherwise cost.
+execFileSync(process.execPath, [path.join(__dirname, "vendor-plaid.js"), dist], { stdio: "inherit", cwd: root });
+
 // Non-TypeScript assets under src/ (browser scripts of the simulator) travel with the compiled code.
 copyTree(path.join(root, "src"), dist, (f) => !f.endsWith(".ts"));
 

@@ -3,7 +3,7 @@
  * remote-client.ts (or Node-RED itself with plaidSync.clientInWorker false), the tests and the
  * bench — never when Node-RED loads the nodes.
  */
-import { Configuration, PlaidApi } from "plaid";
+import { Configuration, PlaidApi } from "../vendor/plaid";
 import { normaliseBasePath, type PlaidClientOptions } from "./environments";
 
 export { hostedBasePath, normaliseBasePath, type PlaidClientOptions, type PlaidEnvironmentName } from "./environments";

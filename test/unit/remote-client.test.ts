@@ -151,7 +151,7 @@ describe("cost at rest: what loading the nodes loads", () => {
         _: (k) => k, log: { warn: noop, info: noop }, comms: { publish: noop }, auth: { needsPermission: () => noop },
       };
       for (const f of ["plaid-config", "plaid-link", "plaid-transactions"]) require(path.join(${JSON.stringify(REPO)}, "nodes", f + ".js"))(RED);
-      const loaded = Object.keys(require.cache).filter((k) => /node_modules[\\\\/](plaid|axios|@influxdata)[\\\\/]/.test(k));
+      const loaded = Object.keys(require.cache).filter((k) => /node_modules[\\\\/](plaid|axios|@influxdata)[\\\\/]|[\\\\/]vendor[\\\\/]plaid\\.js$/.test(k));
       process.stdout.write(JSON.stringify({ loaded, count: Object.keys(require.cache).length }));
     `;
     const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: REPO, encoding: "utf8" })) as { loaded: string[]; count: number };

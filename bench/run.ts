@@ -29,8 +29,8 @@
  *          --rest-starts 5 (starts per installed variant)  --rest-runs 3 (configured runs)
  *          --rest-size 20000 (transactions of the first sync)  --rest-idle 60 (s after it)
  *          --rest-settle 5 (s after "Started flows" before RSS is read)
- *          --rest-settings JSON (merged into the configured node-red's settings.js, e.g. '{"plaidSync":{"clientInWorker":false}}')
- *          --rest-env "K=V …" (environment of the configured node-red, e.g. MALLOC_ARENA_MAX=2)
+ *          --settings JSON (merged into settings.js of the node-red that syncs, in both sections, e.g. '{"plaidSync":{"clientInWorker":false}}')
+ *          --env "K=V …" (environment of that node-red, e.g. MALLOC_ARENA_MAX=2)
  *          --rest-snapshot (a heap snapshot of the configured node-red when idle, into bench/results/prof/;
  *                           summarise it with bench/heap-summary.ts)
  */
@@ -50,7 +50,7 @@ import { freePort, sleep, stopChild, trackChild, waitFor } from "../test/support
 import { buildPackage, REPO_ROOT } from "./lib/build";
 import { benchFlow, DB, ID, type LinkedItem } from "./lib/flow";
 import { fetchAll, measureFloor, pointsOf, type FloorResult } from "./lib/floor";
-import { cpuSeconds, memKb, RssSampler } from "./lib/procstat";
+import { childPids, cpuSeconds, memKb, RssSampler } from "./lib/procstat";
 import { measureStarts, type StartFigure } from "./lib/at-rest";
 import { startCountingProxy, type CountingProxy } from "../test/support/counting-proxy";
 import { fmt, median, table } from "./lib/stats";
@@ -103,11 +103,11 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--rest-idle") a.restIdleS = Number(val());
     else if (flag === "--rest-settle") a.restSettleS = Number(val());
     else if (flag === "--rest-snapshot") a.restSnapshot = true;
-    else if (flag === "--rest-settings") a.restSettings = JSON.parse(val()) as Record<string, unknown>;
-    else if (flag === "--rest-env") {
+    else if (flag === "--settings") a.restSettings = JSON.parse(val()) as Record<string, unknown>;
+    else if (flag === "--env") {
       for (const kv of val().split(/\s+/).filter(Boolean)) {
         const at = kv.indexOf("=");
-        if (at < 1) throw new Error(`--rest-env: ${kv} is not K=V`);
+        if (at < 1) throw new Error(`--env: ${kv} is not K=V`);
         a.restEnv[kv.slice(0, at)] = kv.slice(at + 1);
       }
     }
@@ -182,8 +182,26 @@ interface SyncResult {
   rssGrowthMb: number;
   rssBaseMb: number;
   cpuS: number;
+  /** Node-RED's children during the sync (the Plaid worker): their peak VmHWM and CPU, 0 if none. */
+  workerPeakMb: number;
+  workerCpuS: number;
   plaidCalls: number;
   status: string;
+}
+
+/** CPU seconds per child process of `pid` now, and the highest VmHWM among them. */
+function childrenNow(pid: number): { cpu: Map<number, number>; peakMb: number } {
+  const cpu = new Map<number, number>();
+  let peakMb = 0;
+  for (const c of childPids(pid)) {
+    try {
+      cpu.set(c, cpuSeconds(c));
+      peakMb = Math.max(peakMb, memKb(c).hwm / 1024);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return { cpu, peakMb };
 }
 
 interface Ctx {
@@ -236,6 +254,7 @@ async function syncOnce(ctx: Ctx, expectPoints: number | null, timeoutMs: number
   const from = sink.messages.length;
   const calls0 = proxy.total();
   const cpu0 = cpuSeconds(pid);
+  const kids0 = childrenNow(pid).cpu;
   const sampler = new RssSampler(pid);
   const start = Date.now();
   await red.inject(ID.inject);
@@ -251,6 +270,8 @@ async function syncOnce(ctx: Ctx, expectPoints: number | null, timeoutMs: number
     end = Date.now();
   }
   const rss = sampler.stop();
+  const kids = childrenNow(pid);
+  const workerCpuS = [...kids.cpu].reduce((n, [c, s]) => n + s - (kids0.get(c) ?? 0), 0);
   if (ctx.args.timeline && expectPoints !== null) log(`timeline: ${timelineOf(ctx, start, end)}; highest RSS sample at +${sampler.peakAtMs} ms`);
   return {
     wallMs: end - start,
@@ -258,6 +279,8 @@ async function syncOnce(ctx: Ctx, expectPoints: number | null, timeoutMs: number
     rssGrowthMb: rss.growthMb,
     rssBaseMb: rss.baseMb,
     cpuS: cpuSeconds(pid) - cpu0,
+    workerPeakMb: kids.peakMb,
+    workerCpuS,
     plaidCalls: proxy.total() - calls0,
     status: body.text ?? "",
   };
@@ -302,7 +325,7 @@ function benchDeploy(s: Services, item: LinkedItem, accessToken: string, influxP
 
 async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): Promise<{ text: string; summary: string }> {
   const { args, proxy, influx, sink, client } = s;
-  const red = await startNodeRed({ nodesDir: [s.pkgDir, s.influxDir], logLevel: "info", ...(s.nodeBin ? { nodeBin: s.nodeBin } : {}) });
+  const red = await startNodeRed({ nodesDir: [s.pkgDir, s.influxDir], logLevel: "info", settings: args.restSettings, env: args.restEnv, ...(s.nodeBin ? { nodeBin: s.nodeBin } : {}) });
   cleanups.push(async () => {
     fs.writeFileSync(path.join(RESULTS, "node-red.log"), red.logText());
     await red.dispose();
@@ -344,7 +367,8 @@ async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): 
       log(
         `size ${size} run ${run}: floor ${fmt(floor.totalMs)} ms (fetch ${fmt(floor.fetchMs)} + write ${fmt(floor.writeMs)}), ` +
           `node-red ${fmt(first.wallMs)} ms (in-process ${fmt(first.inNodeRedMs)}), ratio ${fmt(first.wallMs / floor.totalMs, 2)}, ` +
-          `rss +${fmt(first.rssGrowthMb, 1)} MB (base ${fmt(first.rssBaseMb)}), cpu ${fmt(first.cpuS, 2)} s, ${first.plaidCalls} Plaid calls, "${first.status}"`,
+          `rss +${fmt(first.rssGrowthMb, 1)} MB (base ${fmt(first.rssBaseMb)}), cpu ${fmt(first.cpuS, 2)} s, ` +
+          `worker peak ${fmt(first.workerPeakMb, 1)} MB cpu ${fmt(first.workerCpuS, 2)} s, ${first.plaidCalls} Plaid calls, "${first.status}"`,
       );
       for (let k = 0; k < args.noop; k++) {
         await sleep(200);
@@ -359,7 +383,7 @@ async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): 
   await red.dispose();
 
   const rows: string[][] = [
-    ["transactions", "pages", "points", "floor ms", "fetch ms", "write ms", "node-red ms", "ratio", "µs/txn", "cpu s", "rss +MB", "calls", "no-op ms", "no-op wall", "no-op calls"],
+    ["transactions", "pages", "points", "floor ms", "fetch ms", "write ms", "node-red ms", "ratio", "µs/txn", "cpu s", "rss +MB", "worker MB", "worker cpu s", "calls", "no-op ms", "no-op wall", "no-op calls"],
   ];
   const summary: Record<string, number> = {};
   for (const f of all) {
@@ -367,6 +391,7 @@ async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): 
     const nrMs = median(f.first.map((x) => x.wallMs));
     const ratio = median(f.first.map((x, i) => x.wallMs / f.floor[i].totalMs));
     const rss = median(f.first.map((x) => x.rssGrowthMb));
+    const workerMb = median(f.first.map((x) => x.workerPeakMb));
     const noopMs = median(f.noop.map((x) => x.inNodeRedMs));
     rows.push([
       String(f.size),
@@ -380,12 +405,14 @@ async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): 
       fmt((nrMs * 1000) / f.size, 1),
       fmt(median(f.first.map((x) => x.cpuS)), 2),
       fmt(rss, 1),
+      fmt(workerMb, 1),
+      fmt(median(f.first.map((x) => x.workerCpuS)), 2),
       fmt(median(f.first.map((x) => x.plaidCalls))),
       fmt(noopMs),
       fmt(median(f.noop.map((x) => x.wallMs))),
       fmt(Math.max(...f.noop.map((x) => x.plaidCalls))),
     ]);
-    Object.assign(summary, { ratio, rss, noopMs });
+    Object.assign(summary, { ratio, rss, workerMb, noopMs });
   }
   if (args.json) fs.writeFileSync(args.json, JSON.stringify({ args, figures: all }, null, 2));
   const text = [
@@ -396,10 +423,11 @@ async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): 
     "floor = official plaid client alone (count 500 until has_more false) + the same points POSTed to /write in batches of 5000.",
     "node-red ms = inject pressed → status green (every part written to InfluxDB and confirmed, state saved), seen by the bench.",
     "rss +MB = peak VmRSS/VmHWM of the node-red process during the sync minus just before. no-op ms = in Node-RED (inject → green).",
+    "worker MB / cpu s = peak VmHWM and CPU of Node-RED's child, the Plaid worker (0: the client ran in-process); on top of rss +MB.",
     "no-op calls = Plaid calls of a sync with nothing new: /transactions/sync, + /accounts/get for the accounts sync leaves out (this Item's IRA).",
     "",
   ].join("\n");
-  return { text, summary: `ratio=${fmt(summary.ratio, 2)} rss_mb=${fmt(summary.rss, 1)} noop_ms=${fmt(summary.noopMs)}` };
+  return { text, summary: `ratio=${fmt(summary.ratio, 2)} rss_mb=${fmt(summary.rss, 1)} worker_mb=${fmt(summary.workerMb, 1)} noop_ms=${fmt(summary.noopMs)}` };
 }
 
 // ---------- at rest: start-up, idle RSS, first link ----------

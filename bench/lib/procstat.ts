@@ -13,6 +13,19 @@ export function memKb(pid: number): { rss: number; hwm: number } {
   return { rss: get("VmRSS"), hwm: get("VmHWM") };
 }
 
+/** The process's children (all its threads'), e.g. Node-RED's Plaid worker; [] when gone. */
+export function childPids(pid: number): number[] {
+  try {
+    return fs
+      .readdirSync(`/proc/${pid}/task`)
+      .flatMap((tid) => fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" "))
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Resets VmHWM to the current RSS; false when the kernel refuses. */
 export function resetPeak(pid: number): boolean {
   try {

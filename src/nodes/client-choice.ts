@@ -32,3 +32,11 @@ export function plaidClientFor(RED: NodeAPI, options: PlaidClientOptions): Plaid
 export function warmPlaidClient(RED: NodeAPI): void {
   worker(RED)?.warm(WARM_HOLD_MS);
 }
+
+/**
+ * Starts the worker as a sync is triggered, so that `plaid` loads while the engine and the sync
+ * state load, not after them; it stays for its usual idle time if no call comes.
+ */
+export function startPlaidClient(RED: NodeAPI): void {
+  worker(RED)?.warm(0);
+}

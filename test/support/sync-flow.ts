@@ -377,10 +377,28 @@ export function changeKey(e: EventReport): string {
   return e.kind === "removed" ? `removed|${e.id}` : `${e.kind}|${e.id}|${e.amount}|${e.date}|${e.pending}|${e.account_id}|${e.name}`;
 }
 
+/**
+ * Events emitted twice for one change. A transaction's change has one key for ever; an Item's
+ * health (topic …/item/<code>) is announced once per change of state, so the same code may come
+ * back after another (login required, repaired, required again) but never twice in a row.
+ */
 export function duplicateEvents(sink: MessageSink): Array<{ key: string; count: number; syncIds: string[] }> {
   const seen = new Map<string, { count: number; syncIds: string[] }>();
+  const lastHealth = new Map<string, { code: string; syncId: string }>();
   for (const m of sink.on("/events")) {
     const e = m.body as EventReport;
+    const item = /^(.*)\/item\/[^/]+$/.exec(e.topic ?? "")?.[1];
+    if (item !== undefined) {
+      const prev = lastHealth.get(item);
+      lastHealth.set(item, { code: e.kind, syncId: e.syncId });
+      if (prev?.code !== e.kind) continue;
+      const k = `health|${item}|${e.kind}`;
+      const s = seen.get(k) ?? { count: 1, syncIds: [prev.syncId] };
+      s.count++;
+      s.syncIds.push(e.syncId);
+      seen.set(k, s);
+      continue;
+    }
     const k = changeKey(e);
     const s = seen.get(k) ?? { count: 0, syncIds: [] };
     s.count++;

@@ -75,13 +75,13 @@ interface Args {
   restIdleS: number;
   restSettleS: number;
   restSnapshot: boolean;
-  restSettings: Record<string, unknown>;
-  restEnv: Record<string, string>;
+  settings: Record<string, unknown>;
+  env: Record<string, string>;
 }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { sizes: [5000, 20000, 50000], runs: 5, noop: 5, commit: "confirm", batch: DEFAULT_BATCH_SIZE, build: true, cpuProf: false, heapProf: false, json: null, timeline: false, pkg: null, nodeFlags: [],
-    rest: "with", restStarts: 5, restRuns: 3, restSize: 20000, restIdleS: 60, restSettleS: 5, restSnapshot: false, restSettings: {}, restEnv: {} };
+    rest: "with", restStarts: 5, restRuns: 3, restSize: 20000, restIdleS: 60, restSettleS: 5, restSnapshot: false, settings: {}, env: {} };
   readOptions(argv, () => fs.readFileSync(__filename, "utf8").split("*/")[0] + "*/", (flag, val) => {
     if (flag === "--sizes") a.sizes = val().split(",").map((s) => Number(s.trim()));
     else if (flag === "--runs") a.runs = Number(val());
@@ -103,12 +103,12 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--rest-idle") a.restIdleS = Number(val());
     else if (flag === "--rest-settle") a.restSettleS = Number(val());
     else if (flag === "--rest-snapshot") a.restSnapshot = true;
-    else if (flag === "--settings") a.restSettings = JSON.parse(val()) as Record<string, unknown>;
+    else if (flag === "--settings") a.settings = JSON.parse(val()) as Record<string, unknown>;
     else if (flag === "--env") {
       for (const kv of val().split(/\s+/).filter(Boolean)) {
         const at = kv.indexOf("=");
         if (at < 1) throw new Error(`--env: ${kv} is not K=V`);
-        a.restEnv[kv.slice(0, at)] = kv.slice(at + 1);
+        a.env[kv.slice(0, at)] = kv.slice(at + 1);
       }
     }
     else return false;
@@ -325,7 +325,7 @@ function benchDeploy(s: Services, item: LinkedItem, accessToken: string, influxP
 
 async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): Promise<{ text: string; summary: string }> {
   const { args, proxy, influx, sink, client } = s;
-  const red = await startNodeRed({ nodesDir: [s.pkgDir, s.influxDir], logLevel: "info", settings: args.restSettings, env: args.restEnv, ...(s.nodeBin ? { nodeBin: s.nodeBin } : {}) });
+  const red = await startNodeRed({ nodesDir: [s.pkgDir, s.influxDir], logLevel: "info", settings: args.settings, env: args.env, ...(s.nodeBin ? { nodeBin: s.nodeBin } : {}) });
   cleanups.push(async () => {
     fs.writeFileSync(path.join(RESULTS, "node-red.log"), red.logText());
     await red.dispose();
@@ -507,7 +507,7 @@ async function heapSnapshot(red: NodeRed): Promise<void> {
 /** The configured flow as after a reboot: before and after a first sync, then a link from the editor's routes. */
 async function configuredRun(s: Services, item: LinkedItem, accessToken: string, expectPoints: number): Promise<ConfiguredRun> {
   const { args } = s;
-  const red = await startNodeRed({ nodesDir: [s.pkgDir, s.influxDir], logLevel: "info", settings: args.restSettings, env: args.restEnv, ...(s.nodeBin ? { nodeBin: s.nodeBin } : {}) });
+  const red = await startNodeRed({ nodesDir: [s.pkgDir, s.influxDir], logLevel: "info", settings: args.settings, env: args.env, ...(s.nodeBin ? { nodeBin: s.nodeBin } : {}) });
   try {
     await red.deploy(...benchDeploy(s, item, accessToken, null));
     await red.stop();

@@ -26,17 +26,11 @@ export function plaidClientFor(RED: NodeAPI, options: PlaidClientOptions): Plaid
 }
 
 /**
- * Starts the worker ahead of a link (the editor's plaid-link dialog asks when it opens), so the
- * click on "Link account" does not wait for `plaid` to load — seconds on a Raspberry Pi.
+ * Starts the worker ahead of a call, so the call does not wait for `plaid` to load — seconds on a
+ * Raspberry Pi — and holds it `holdMs` (at least its idle time). The editor's plaid-link dialog
+ * asks when it opens (the default hold: time to read it and click "Link account"); a sync's
+ * trigger asks with 0, so the client loads while the engine and the sync state do.
  */
-export function warmPlaidClient(RED: NodeAPI): void {
-  worker(RED)?.warm(WARM_HOLD_MS);
-}
-
-/**
- * Starts the worker as a sync is triggered, so that `plaid` loads while the engine and the sync
- * state load, not after them; it stays for its usual idle time if no call comes.
- */
-export function startPlaidClient(RED: NodeAPI): void {
-  worker(RED)?.warm(0);
+export function warmPlaidClient(RED: NodeAPI, holdMs = WARM_HOLD_MS): void {
+  worker(RED)?.warm(holdMs);
 }

@@ -12,7 +12,7 @@ import { DEFAULT_BATCH_SIZE } from "../sync/parts";
 import { isValidTimezone } from "../influx/time";
 import type { RetryOptions } from "../plaid/retry";
 import { dataDirOf } from "./runtime";
-import { startPlaidClient } from "./client-choice";
+import { warmPlaidClient } from "./client-choice";
 import type { PlaidLinkNode } from "./types";
 
 interface PlaidTransactionsDef extends NodeDef {
@@ -248,7 +248,7 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
           .catch((err) => fail(msg, err, done));
         return;
       }
-      startPlaidClient(RED);
+      warmPlaidClient(RED, 0);
       engineOf()
         .trigger(topic === "resync" ? "resync" : "sync")
         .then(() => {

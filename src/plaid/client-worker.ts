@@ -1,7 +1,8 @@
 /**
  * The worker process that holds the official `plaid` client (remote-client.ts forks it). Loading
- * it costs some 23 MB and ~180 ms (src/vendor/plaid.ts); kept here, that cost exists only while Plaid is being
- * called and goes away with the process, so a Node-RED that waits between syncs pays nothing.
+ * it costs some 23 MB and ~180 ms (src/vendor/plaid.ts); kept here, that cost exists only while
+ * Plaid is being called and goes away with the process, so a Node-RED that waits between syncs
+ * pays nothing.
  *
  * Protocol: calls arrive on the IPC channel, {id, config, method, body}; {cancel: id} aborts one.
  * Answers go out on fd 4 as frames (reply-frames.ts): Plaid's response bytes untouched, or a

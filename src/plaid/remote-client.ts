@@ -2,8 +2,8 @@
  * The official `plaid` client, run in a worker process (client-worker.ts, a child of Node-RED)
  * that exists only while Plaid is being called. Loading the client is most of what this package
  * would otherwise cost a Node-RED that waits between syncs (some 23 MB and ~180 ms vendored, 66 MB
- * and ~400 ms as npm's `plaid`; bench/README.md): here Node-RED never loads it, and the worker — with all the client's memory —
- * goes away once Plaid has been quiet for `idleMs`.
+ * and ~400 ms as npm's `plaid`; bench/README.md): here Node-RED never loads it, and the worker —
+ * with all the client's memory — goes away once Plaid has been quiet for `idleMs`.
  *
  * What callers get is shaped like PlaidApi: `client.transactionsSync(body, {signal})` resolves
  * to `{data, status}` or rejects with a CleanError (cleaned in the worker, so no secret crosses).

@@ -378,28 +378,28 @@ export function changeKey(e: EventReport): string {
 }
 
 /**
- * Events emitted twice for one change. A transaction's change has one key for ever; an Item's
- * health (topic …/item/<code>) is announced once per change of state, so the same code may come
- * back after another (login required, repaired, required again) but never twice in a row.
+ * An Item's health event (topic …/item/<code>) keyed by its run. Health is announced once per
+ * change of state, so a code may come back after another (login required, repaired, required
+ * again): a change starts a new run, the same code again in a row shares its key — a duplicate.
+ * The state codes form one sequence per Item, NEW_ACCOUNTS_AVAILABLE one of its own.
  */
+function healthRunKey(e: EventReport, runs: Map<string, { code: string; run: number }>): string | undefined {
+  const item = /^(.*)\/item\/[^/]+$/.exec(e.topic ?? "")?.[1];
+  if (item === undefined) return undefined;
+  const family = `${item}|${e.kind === "NEW_ACCOUNTS_AVAILABLE" ? "accounts" : "state"}`;
+  const last = runs.get(family);
+  const run = last?.code === e.kind ? last.run : (last?.run ?? 0) + 1;
+  runs.set(family, { code: e.kind, run });
+  return `health|${family}|${e.kind}|${run}`;
+}
+
+/** Events emitted twice for one change (a transaction's change, or an Item's health in a row). */
 export function duplicateEvents(sink: MessageSink): Array<{ key: string; count: number; syncIds: string[] }> {
   const seen = new Map<string, { count: number; syncIds: string[] }>();
-  const lastHealth = new Map<string, { code: string; syncId: string }>();
+  const healthRuns = new Map<string, { code: string; run: number }>();
   for (const m of sink.on("/events")) {
     const e = m.body as EventReport;
-    const item = /^(.*)\/item\/[^/]+$/.exec(e.topic ?? "")?.[1];
-    if (item !== undefined) {
-      const prev = lastHealth.get(item);
-      lastHealth.set(item, { code: e.kind, syncId: e.syncId });
-      if (prev?.code !== e.kind) continue;
-      const k = `health|${item}|${e.kind}`;
-      const s = seen.get(k) ?? { count: 1, syncIds: [prev.syncId] };
-      s.count++;
-      s.syncIds.push(e.syncId);
-      seen.set(k, s);
-      continue;
-    }
-    const k = changeKey(e);
+    const k = healthRunKey(e, healthRuns) ?? changeKey(e);
     const s = seen.get(k) ?? { count: 0, syncIds: [] };
     s.count++;
     s.syncIds.push(e.syncId);

@@ -14,6 +14,7 @@ import type { PlaidApi } from "plaid";
 import { createPlaidClient } from "./client";
 import type { PlaidClientOptions } from "./environments";
 import { toCleanError } from "./errors";
+import { SyncReadAhead, type RawReply } from "./read-ahead";
 import { encodeFrame, FRAME_DATA, FRAME_ERROR } from "./reply-frames";
 
 export interface CallMessage {
@@ -32,9 +33,12 @@ type RawMethod = (body: unknown, options: object) => Promise<{ data: unknown; st
 const clients = new Map<string, PlaidApi>();
 const running = new Map<number, AbortController>();
 const replies = new net.Socket({ fd: REPLY_FD, readable: false, writable: true });
+const readAhead = new SyncReadAhead();
+/** The one method whose pages are read ahead. */
+const SYNC = "transactionsSync";
 
 function clientFor(config: PlaidClientOptions): PlaidApi {
-  const key = JSON.stringify([config.basePath, config.clientId, config.secret, config.timeoutMs ?? null]);
+  const key = configKey(config);
   let c = clients.get(key);
   if (!c) {
     c = createPlaidClient(config);
@@ -62,18 +66,48 @@ function parseErrorBody(err: unknown): unknown {
   return err;
 }
 
+function configKey(config: PlaidClientOptions): string {
+  return JSON.stringify([config.basePath, config.clientId, config.secret, config.timeoutMs ?? null]);
+}
+
+function methodOf(client: PlaidApi, method: string): RawMethod {
+  const fn = (client as unknown as Record<string, RawMethod>)[method];
+  if (method === "constructor" || typeof fn !== "function" || !Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(client), method)) {
+    throw new Error(`the Plaid client has no method ${method}`);
+  }
+  return fn;
+}
+
+/** One call at Plaid; Plaid's bytes, not parsed: Node-RED parses them once, as the client in-process would. */
+async function fetchRaw(config: PlaidClientOptions, method: string, body: unknown, signal: AbortSignal): Promise<RawReply> {
+  const client = clientFor(config);
+  const res = await methodOf(client, method).call(client, body, { signal, responseType: "arraybuffer", transformResponse: [(d: unknown) => d] });
+  return { status: res.status, bytes: asBuffer(res.data) };
+}
+
+function isBody(body: unknown): body is Record<string, unknown> {
+  return !!body && typeof body === "object" && !Array.isArray(body);
+}
+
+/** A call's answer: for /transactions/sync the page read ahead when there is one, then the next page is read ahead. */
+async function replyFor(msg: CallMessage, signal: AbortSignal): Promise<RawReply> {
+  const body = msg.body;
+  if (msg.method !== SYNC || !isBody(body)) return fetchRaw(msg.config, msg.method, body, signal);
+  const key = configKey(msg.config);
+  const ahead = readAhead.claim(key, body);
+  if (ahead) signal.addEventListener("abort", () => ahead.abort.abort(), { once: true });
+  const reply = await (ahead ? ahead.reply : fetchRaw(msg.config, SYNC, body, signal));
+  // After this answer's frame is on its way to Node-RED, not before it.
+  setImmediate(() => readAhead.after(key, body, reply, (next, s) => fetchRaw(msg.config, SYNC, next, s)));
+  return reply;
+}
+
 async function call(msg: CallMessage): Promise<Buffer[]> {
   const abort = new AbortController();
   running.set(msg.id, abort);
   try {
-    const client = clientFor(msg.config) as unknown as Record<string, RawMethod>;
-    const fn = client[msg.method];
-    if (msg.method === "constructor" || typeof fn !== "function" || !Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(client), msg.method)) {
-      throw new Error(`the Plaid client has no method ${msg.method}`);
-    }
-    // Bytes, not parsed: Node-RED parses them once, as the client in-process would.
-    const res = await fn.call(client, msg.body, { signal: abort.signal, responseType: "arraybuffer", transformResponse: [(d: unknown) => d] });
-    return encodeFrame(msg.id, res.status, FRAME_DATA, asBuffer(res.data));
+    const reply = await replyFor(msg, abort.signal);
+    return encodeFrame(msg.id, reply.status, FRAME_DATA, reply.bytes);
   } catch (err) {
     const clean = toCleanError(parseErrorBody(err)).plaid;
     return encodeFrame(msg.id, clean.status ?? 0, FRAME_ERROR, Buffer.from(JSON.stringify(clean)));

@@ -14,6 +14,7 @@ import { hostedBasePath } from "../../src/plaid/environments";
 import { PlaidWorker, remotePlaidClient } from "../../src/plaid/remote-client";
 import { addFault, clearFaults, linkSandboxItem, simulatorClient, simulatorSuite, volumeUserPassword } from "../support/simulator";
 import { waitFor } from "../support/ports";
+import { startCountingProxy, type CountingProxy } from "../support/counting-proxy";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
@@ -133,6 +134,93 @@ describe("plaid client in a worker process (against the simulator)", function ()
     assert.strictEqual(err.plaid.code, "PLAID_WORKER_STOPPED");
     assert.ok(isRetryable(err.plaid), "a sync retries it like a Plaid outage");
     assert.ok((await c.accountsGet({ access_token: accessToken })).data.accounts.length > 0);
+  });
+});
+
+describe("the worker reads /transactions/sync pages ahead (src/plaid/read-ahead.ts)", function () {
+  this.timeout(30_000);
+  const suite = simulatorSuite();
+  let proxy: CountingProxy;
+  let w: PlaidWorker;
+  beforeEach(async () => {
+    proxy = await startCountingProxy(suite.sim.url);
+    w = new PlaidWorker(5_000);
+  });
+  afterEach(async () => {
+    await clearFaults(suite.sim);
+    await w.stop();
+    await proxy.close();
+  });
+  const viaProxy = () => remotePlaidClient({ basePath: proxy.url, clientId: suite.sim.clientId, secret: suite.sim.secret }, w);
+  const syncCalls = () => proxy.counts.get("/transactions/sync") ?? 0;
+  const sansRequestId = (d: object) => ({ ...d, request_id: undefined });
+  const item = async (n: number) => (await linkSandboxItem(suite.client, { username: "user_custom", password: volumeUserPassword(n, 7) })).accessToken;
+
+  it("asks for the next page as soon as a page arrives and serves it once: Plaid sees exactly the sync's own calls, with the same answers", async () => {
+    const accessToken = await item(1300);
+    const c = viaProxy();
+    const p1 = (await c.transactionsSync({ access_token: accessToken, count: 500 })).data;
+    await waitFor(() => syncCalls() === 2, { what: "page 2 to be asked for before the sync asks", intervalMs: 5 });
+    // The same request, its keys in another order: served from the read-ahead, no new call.
+    const p2 = (await c.transactionsSync({ cursor: p1.next_cursor, count: 500, access_token: accessToken })).data;
+    await waitFor(() => syncCalls() === 3, { what: "page 3 to be read ahead", intervalMs: 5 });
+    const p3 = (await c.transactionsSync({ access_token: accessToken, count: 500, cursor: p2.next_cursor })).data;
+    assert.strictEqual(p3.has_more, false);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.strictEqual(syncCalls(), 3, "three pages, three calls: each read-ahead was served, and nothing is read after the last page");
+    const direct = simulatorClient(suite.sim);
+    assert.deepStrictEqual(sansRequestId(p2), sansRequestId((await direct.transactionsSync({ access_token: accessToken, count: 500, cursor: p1.next_cursor })).data));
+    assert.deepStrictEqual(sansRequestId(p3), sansRequestId((await direct.transactionsSync({ access_token: accessToken, count: 500, cursor: p2.next_cursor })).data));
+    assert.strictEqual(new Set([...p1.added, ...p2.added, ...p3.added].map((t) => t.transaction_id)).size, 1300);
+  });
+
+  it("a call unlike the read-ahead (another count) is made for real and gets its own answer; the unused page costs one call", async () => {
+    const accessToken = await item(1300);
+    const c = viaProxy();
+    const p1 = (await c.transactionsSync({ access_token: accessToken, count: 500 })).data;
+    await waitFor(() => syncCalls() === 2, { what: "the read-ahead", intervalMs: 5 });
+    const other = (await c.transactionsSync({ access_token: accessToken, count: 100, cursor: p1.next_cursor })).data;
+    assert.strictEqual(other.added.length, 100);
+    // This call, then its own next page read ahead.
+    await waitFor(() => syncCalls() === 4, { what: "the count-100 call's read-ahead", intervalMs: 5 });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.strictEqual(syncCalls(), 4, "the unused read-ahead was the only call more");
+    // Another Item's page is not this one's either.
+    const another = await item(600);
+    assert.strictEqual((await c.transactionsSync({ access_token: another, count: 500, cursor: p1.next_cursor }).then(() => "answered", (e: CleanError) => e.plaid.code)), "INVALID_FIELD");
+  });
+
+  it("a read-ahead's failure is the sync's answer, as if it had asked then; its retry is a call of its own", async () => {
+    const accessToken = await item(900);
+    // The second /transactions/sync, which is the read-ahead, fails.
+    await addFault(suite.sim, { path: "/transactions/sync", error: "INTERNAL_SERVER_ERROR", after: 1, times: 1 });
+    const c = viaProxy();
+    const p1 = (await c.transactionsSync({ access_token: accessToken, count: 500 })).data;
+    await waitFor(() => syncCalls() === 2, { what: "the read-ahead", intervalMs: 5 });
+    const body = { access_token: accessToken, count: 500, cursor: p1.next_cursor };
+    const err = (await c.transactionsSync(body).then(() => assert.fail("expected the read-ahead's error"), (e: unknown) => e)) as CleanError;
+    assert.strictEqual(err.plaid.code, "INTERNAL_SERVER_ERROR");
+    assert.ok(isRetryable(err.plaid));
+    assert.strictEqual(syncCalls(), 2, "the error came from the read-ahead, not a second call");
+    const p2 = await c.transactionsSync(body);
+    assert.strictEqual(p2.data.added.length, 400);
+    assert.strictEqual(p2.data.has_more, false);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.strictEqual(syncCalls(), 3, "page 1, the failed read-ahead, the retry");
+  });
+
+  it("a call waiting for its read-ahead can be aborted at once", async () => {
+    const accessToken = await item(1300);
+    await addFault(suite.sim, { path: "/transactions/sync", delay_ms: 5_000, after: 1, times: 1 });
+    const c = viaProxy();
+    const p1 = (await c.transactionsSync({ access_token: accessToken, count: 500 })).data;
+    await waitFor(() => syncCalls() === 2, { what: "the (slow) read-ahead", intervalMs: 5 });
+    const abort = new AbortController();
+    const started = Date.now();
+    const call = c.transactionsSync({ access_token: accessToken, count: 500, cursor: p1.next_cursor }, { signal: abort.signal });
+    setTimeout(() => abort.abort(), 100);
+    await assert.rejects(call);
+    assert.ok(Date.now() - started < 3_000, "did not wait for the slow read-ahead");
   });
 });
 

@@ -13,7 +13,7 @@
  * + this package (installed, unused), timed to "Started flows" with RSS after a settle time; and
  * the configured flow after a reboot, before and 60 s after a first sync, then a link from the
  * editor's routes when Plaid's client has gone (cold) and right after (warm).
- * Prints tables of medians and, last, `ratio=<x> rss_mb=<y> noop_ms=<z> idle_mb=<a> start_ms=<b>`:
+ * Prints tables of medians and, last, `ratio=<x> rss_mb=<y> worker_mb=<w> machine_mb=<m> noop_ms=<z> idle_mb=<a> start_ms=<b> daily_idle_mb=<d>`:
  * the largest size's first sync, and the at-rest deltas over bare Node-RED.
  *
  * Options: --sizes 5000,20000,50000  --runs 5  --noop 5  --commit confirm|send
@@ -181,6 +181,8 @@ interface SyncResult {
   inNodeRedMs: number;
   rssGrowthMb: number;
   rssBaseMb: number;
+  /** Node-RED's growth plus its children's private memory, at the highest sample (procstat.ts). */
+  machineMb: number;
   cpuS: number;
   /** Node-RED's children during the sync (the Plaid worker): their peak VmHWM and CPU, 0 if none. */
   workerPeakMb: number;
@@ -278,6 +280,7 @@ async function syncOnce(ctx: Ctx, expectPoints: number | null, timeoutMs: number
     inNodeRedMs: (body.t1 ?? NaN) - (body.t0 ?? NaN),
     rssGrowthMb: rss.growthMb,
     rssBaseMb: rss.baseMb,
+    machineMb: rss.machineMb,
     cpuS: cpuSeconds(pid) - cpu0,
     workerPeakMb: kids.peakMb,
     workerCpuS,
@@ -368,7 +371,7 @@ async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): 
         `size ${size} run ${run}: floor ${fmt(floor.totalMs)} ms (fetch ${fmt(floor.fetchMs)} + write ${fmt(floor.writeMs)}), ` +
           `node-red ${fmt(first.wallMs)} ms (in-process ${fmt(first.inNodeRedMs)}), ratio ${fmt(first.wallMs / floor.totalMs, 2)}, ` +
           `rss +${fmt(first.rssGrowthMb, 1)} MB (base ${fmt(first.rssBaseMb)}), cpu ${fmt(first.cpuS, 2)} s, ` +
-          `worker peak ${fmt(first.workerPeakMb, 1)} MB cpu ${fmt(first.workerCpuS, 2)} s, ${first.plaidCalls} Plaid calls, "${first.status}"`,
+          `worker peak ${fmt(first.workerPeakMb, 1)} MB cpu ${fmt(first.workerCpuS, 2)} s, machine +${fmt(first.machineMb, 1)} MB, ${first.plaidCalls} Plaid calls, "${first.status}"`,
       );
       for (let k = 0; k < args.noop; k++) {
         await sleep(200);
@@ -383,7 +386,7 @@ async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): 
   await red.dispose();
 
   const rows: string[][] = [
-    ["transactions", "pages", "points", "floor ms", "fetch ms", "write ms", "node-red ms", "ratio", "µs/txn", "cpu s", "rss +MB", "worker MB", "worker cpu s", "calls", "no-op ms", "no-op wall", "no-op calls"],
+    ["transactions", "pages", "points", "floor ms", "fetch ms", "write ms", "node-red ms", "ratio", "µs/txn", "cpu s", "rss +MB", "worker MB", "machine +MB", "worker cpu s", "calls", "no-op ms", "no-op wall", "no-op calls"],
   ];
   const summary: Record<string, number> = {};
   for (const f of all) {
@@ -392,6 +395,7 @@ async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): 
     const ratio = median(f.first.map((x, i) => x.wallMs / f.floor[i].totalMs));
     const rss = median(f.first.map((x) => x.rssGrowthMb));
     const workerMb = median(f.first.map((x) => x.workerPeakMb));
+    const machineMb = median(f.first.map((x) => x.machineMb));
     const noopMs = median(f.noop.map((x) => x.inNodeRedMs));
     rows.push([
       String(f.size),
@@ -406,13 +410,14 @@ async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): 
       fmt(median(f.first.map((x) => x.cpuS)), 2),
       fmt(rss, 1),
       fmt(workerMb, 1),
+      fmt(machineMb, 1),
       fmt(median(f.first.map((x) => x.workerCpuS)), 2),
       fmt(median(f.first.map((x) => x.plaidCalls))),
       fmt(noopMs),
       fmt(median(f.noop.map((x) => x.wallMs))),
       fmt(Math.max(...f.noop.map((x) => x.plaidCalls))),
     ]);
-    Object.assign(summary, { ratio, rss, workerMb, noopMs });
+    Object.assign(summary, { ratio, rss, workerMb, machineMb, noopMs });
   }
   if (args.json) fs.writeFileSync(args.json, JSON.stringify({ args, figures: all }, null, 2));
   const text = [
@@ -423,11 +428,12 @@ async function speedSection(s: Services, cleanups: Array<() => Promise<void>>): 
     "floor = official plaid client alone (count 500 until has_more false) + the same points POSTed to /write in batches of 5000.",
     "node-red ms = inject pressed → status green (every part written to InfluxDB and confirmed, state saved), seen by the bench.",
     "rss +MB = peak VmRSS/VmHWM of the node-red process during the sync minus just before. no-op ms = in Node-RED (inject → green).",
-    "worker MB / cpu s = peak VmHWM and CPU of Node-RED's child, the Plaid worker (0: the client ran in-process); on top of rss +MB.",
+    "worker MB / cpu s = peak VmHWM and CPU of Node-RED's child, the Plaid worker (0: the client ran in-process).",
+    "machine +MB = the highest 20 ms sample of Node-RED's RSS growth plus the worker's private memory (RssAnon; its file pages are Node-RED's node binary, shared).",
     "no-op calls = Plaid calls of a sync with nothing new: /transactions/sync, + /accounts/get for the accounts sync leaves out (this Item's IRA).",
     "",
   ].join("\n");
-  return { text, summary: `ratio=${fmt(summary.ratio, 2)} rss_mb=${fmt(summary.rss, 1)} worker_mb=${fmt(summary.workerMb, 1)} noop_ms=${fmt(summary.noopMs)}` };
+  return { text, summary: `ratio=${fmt(summary.ratio, 2)} rss_mb=${fmt(summary.rss, 1)} worker_mb=${fmt(summary.workerMb, 1)} machine_mb=${fmt(summary.machineMb, 1)} noop_ms=${fmt(summary.noopMs)}` };
 }
 
 // ---------- at rest: start-up, idle RSS, first link ----------

@@ -7,10 +7,15 @@ import * as fs from "fs";
 
 const TICKS = 100; // USER_HZ on Linux
 
-export function memKb(pid: number): { rss: number; hwm: number } {
+/**
+ * `private` is RssAnon + RssShmem: what the process holds that no other process shares. A child
+ * running the same `node` binary shares its file-backed pages (RssFile) with its parent through
+ * the page cache, so its private memory is what it adds to the machine.
+ */
+export function memKb(pid: number): { rss: number; hwm: number; private: number } {
   const text = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   const get = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
-  return { rss: get("VmRSS"), hwm: get("VmHWM") };
+  return { rss: get("VmRSS"), hwm: get("VmHWM"), private: get("RssAnon") + get("RssShmem") };
 }
 
 /** The process's children (all its threads'), e.g. Node-RED's Plaid worker; [] when gone. */
@@ -44,10 +49,30 @@ export function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / TICKS;
 }
 
-/** Samples VmRSS every `intervalMs` until stop(); reports the baseline and the peak growth. */
+/** The private memory of the process's children now, in kB (0 when it has none). */
+function childrenPrivateKb(pid: number): number {
+  let kb = 0;
+  for (const c of childPids(pid)) {
+    try {
+      kb += memKb(c).private;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return kb;
+}
+
+/**
+ * Samples VmRSS every `intervalMs` until stop(); reports the baseline and the peak growth. Also
+ * the machine's: the process's growth plus its children's private memory, added sample by sample
+ * (the two peaks need not coincide), so a child such as the Plaid worker counts once and only
+ * for what it does not share.
+ */
 export class RssSampler {
   private timer: NodeJS.Timeout | null = null;
   private maxRss = 0;
+  private maxMachine = 0;
+  private readonly baseChildren: number;
   private readonly started = Date.now();
   /** ms after start when the highest VmRSS sample was taken (where in the sync the peak is). */
   peakAtMs = 0;
@@ -60,6 +85,7 @@ export class RssSampler {
   ) {
     this.peakReset = resetPeak(pid);
     this.baseRss = memKb(pid).rss;
+    this.baseChildren = childrenPrivateKb(pid);
     this.maxRss = this.baseRss;
     this.timer = setInterval(() => {
       try {
@@ -68,14 +94,18 @@ export class RssSampler {
           this.maxRss = rss;
           this.peakAtMs = Date.now() - this.started;
         }
+        this.maxMachine = Math.max(this.maxMachine, rss - this.baseRss + childrenPrivateKb(pid) - this.baseChildren);
       } catch {
         /* process gone */
       }
     }, intervalMs);
   }
 
-  /** Peak RSS growth in MB over the baseline (max of the samples and, if it was reset, VmHWM). */
-  stop(): { baseMb: number; peakMb: number; growthMb: number } {
+  /**
+   * Peak RSS growth in MB over the baseline (max of the samples and, if it was reset, VmHWM);
+   * `machineMb`: the highest sample of that growth plus the children's private growth.
+   */
+  stop(): { baseMb: number; peakMb: number; growthMb: number; machineMb: number } {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     let peak = this.maxRss;
@@ -85,6 +115,6 @@ export class RssSampler {
     } catch {
       /* gone */
     }
-    return { baseMb: this.baseRss / 1024, peakMb: peak / 1024, growthMb: (peak - this.baseRss) / 1024 };
+    return { baseMb: this.baseRss / 1024, peakMb: peak / 1024, growthMb: (peak - this.baseRss) / 1024, machineMb: this.maxMachine / 1024 };
   }
 }

@@ -6,68 +6,37 @@
  * - createSession: a link_token for "Link account" / "Log in again", embedded or hosted by the
  *   config's link mode (DESIGN §4, §4.6);
  * - complete: the embedded Link page hands back a public token;
- * - hosted sessions are polled (on poll-schedule.ts's timetable) until Plaid reports the end, then collected here;
+ * - hosted sessions are watched on poll-schedule.ts's timetable, each look made by hosted-poll.ts;
+ * - either way item-collector.ts turns the finished Link into a stored Item;
  * - relinkUrl: one re-login URL per episode of "needs login", reused by every failed sync;
- * - remove / health: /item/remove and /item/get for the editor.
+ * - remove / health: /item/remove and /item/get for the editor (health-report.ts reads the answer).
+ *
+ * What it acts with has modules of its own: the config (config-like.ts), the Link script's source
+ * (script-source.ts), the node ids it accepts (node-id.ts), Plaid's failures as answers
+ * (plaid-failure.ts).
  */
-import type { PlaidApi } from "plaid";
-import { NEEDS_LOGIN_CODES, toCleanError, type ErrorInfo } from "../plaid/errors";
-import { normaliseInstitution, normaliseAccounts } from "./accounts";
-import { readHostedOutcome, type HostedSuccess } from "./hosted-result";
-import { readItemDetails, type ItemDetails } from "./item-details";
+import type { ItemGetResponse } from "plaid";
+import { toCleanError } from "../plaid/errors";
+import type { ConfigLike } from "./config-like";
+import { healthOfFailure, healthOfItem, type HealthReport } from "./health-report";
+import { HostedPoll } from "./hosted-poll";
+import { ItemCollector, resultOf } from "./item-collector";
 import { linkTokenRequest } from "./link-token";
 import { LinkWriter, type LinkEvent, type LinkNodeLike, type LinkWriterDeps } from "./link-writer";
 import { PollSchedule, type PollResult } from "./poll-schedule";
 import { LinkError } from "./link-error";
-import { SESSION_TTL_MS, type LinkMode, type LinkSession, type SessionPurpose, type SessionResult, type SessionStatus, type SessionStore } from "./sessions";
+import { isNodeId } from "./node-id";
+import { plaidFailure, type Translate } from "./plaid-failure";
+import { isSafeScriptSource, linkScriptUrl } from "./script-source";
+import { SESSION_TTL_MS, type LinkMode, type LinkSession, type SessionPurpose, type SessionStatus, type SessionStore } from "./sessions";
 
-export type { LinkEvent, LinkNodeLike };
+export type { LinkEvent, LinkNodeLike, Translate };
 export { LinkError };
 
-export const PLAID_CDN_SCRIPT = "https://cdn.plaid.com/link/v2/stable/link-initialize.js";
-export const LINK_SCRIPT_PATH = "link/v2/stable/link-initialize.js";
-
-export type LinkModeSetting = "hosted" | "embedded";
-
 /** An editor's Hosted Link session lives as long as an embedded one. */
-export const HOSTED_EDITOR_LIFETIME_SECONDS = SESSION_TTL_MS / 1000;
+const HOSTED_EDITOR_LIFETIME_SECONDS = SESSION_TTL_MS / 1000;
 /** A re-login URL is reused only while it has at least this long to live. */
 const RELINK_MIN_REMAINING_MS = 15 * 60_000;
-/** A hosted session Plaid cannot be asked about for this long after it expired is given up. */
-const EXPIRED_GIVE_UP_MS = 60 * 60_000;
-
-/** What the service needs of a plaid-config node. */
-export interface ConfigLike {
-  id: string;
-  environment: string;
-  /** `custom`: the Plaid-compatible API's base URL. */
-  basePath?: string;
-  clientName: string;
-  countryCodes: string[];
-  language: string;
-  /** OAuth banks in embedded mode ("" = none). */
-  redirectUri: string;
-  /** Transaction history asked for when a bank is linked (1–730). */
-  daysRequested: number;
-  /** Hosted Link (Plaid's own page, the default) or the embedded Link page of the admin routes. */
-  linkMode: LinkModeSetting;
-  /** Lifetime of a re-login URL (DESIGN §4.6: a day or more). */
-  relinkLifetimeSeconds: number;
-  /** Why the config cannot be used (e.g. keys missing), or null when it can. Names what is wrong. */
-  problem(): string | null;
-  /** The official client for this environment. In `demo` this starts the in-process simulator on first use. */
-  getClient(): Promise<PlaidApi>;
-  /** The editor URL as the user's browser sees it (publicUrl, or a guess from settings), no trailing slash. */
-  publicBaseUrl(): string;
-  /**
-   * Plaid's hosted_link_url as a browser can reach it: unchanged at Plaid; in demo mode the
-   * in-process simulator's loopback URL mapped onto the demo proxy of `base` (the editor's origin
-   * when known, else publicBaseUrl()).
-   */
-  browserHostedUrl(url: string, base?: string): string;
-}
-
-export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
 export interface LinkServiceDeps extends LinkWriterDeps {
   sessions: SessionStore;
@@ -86,22 +55,6 @@ export interface LinkServiceDeps extends LinkWriterDeps {
   now?: () => number;
   /** The writer to share (the runtime makes one before the service, which loads only when needed). */
   writer?: LinkWriter;
-}
-
-export interface HealthReport {
-  linked: boolean;
-  itemId?: string;
-  institutionId?: string | null;
-  institutionName?: string | null;
-  lastSuccessfulUpdate?: string | null;
-  lastFailedUpdate?: string | null;
-  consentExpiration?: string | null;
-  error?: { code: string; type: string; message: string; display_message: string | null } | null;
-  needsLogin?: boolean;
-  /** Plaid's last webhook for the Item was NEW_ACCOUNTS_AVAILABLE: "Add new accounts" has something to add. */
-  newAccounts?: boolean;
-  /** The token is pending (linked, not yet deployed). */
-  pendingDeploy?: boolean;
 }
 
 /** POST link-sessions → 201 (DESIGN §4.6). `url` is the Link page on the admin routes. */
@@ -127,51 +80,9 @@ export interface SessionStatusReport {
 
 const GONE_CODES = new Set(["ITEM_NOT_FOUND", "INVALID_ACCESS_TOKEN"]);
 
-const NODE_ID_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
-
-/** A well-formed node id, and not a name of Object.prototype (`__proto__`, `constructor`, ...). */
-export function isNodeId(v: unknown): v is string {
-  return typeof v === "string" && NODE_ID_RE.test(v) && !(v in Object.prototype);
-}
-
-/**
- * A Link script the embedded page may load. The page runs on the editor's origin, where the
- * editor keeps its admin token: a script fetched over plain http from another machine could be
- * replaced on the way and read it. So: https, or loopback (a simulator on this machine), or the
- * page's own relative path (demo).
- */
-export function isSafeScriptSource(url: string): boolean {
-  if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) return true; // relative: this Node-RED itself
-  try {
-    const u = new URL(url);
-    if (u.protocol === "https:") return true;
-    const host = u.hostname.replace(/^\[|\]$/g, "");
-    return u.protocol === "http:" && (host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host));
-  } catch {
-    return false;
-  }
-}
-
-export function linkScriptUrl(config: Pick<ConfigLike, "environment" | "basePath">): string {
-  switch (config.environment) {
-    case "sandbox":
-    case "production":
-      return PLAID_CDN_SCRIPT;
-    case "custom":
-      return `${(config.basePath ?? "").trim().replace(/\/+$/, "")}/${LINK_SCRIPT_PATH}`;
-    default:
-      // demo: the in-process simulator, re-served through the admin routes. Relative to the Link
-      // page (<admin>/plaid-sync/link/<session>), so it also works behind a path-prefixing proxy.
-      return `../demo/${LINK_SCRIPT_PATH}`;
-  }
-}
-
-function resultOf(ev: LinkEvent): SessionResult {
-  return { itemId: ev.itemId, institutionId: ev.institution?.institution_id ?? "", institutionName: ev.institution?.name ?? "", accounts: ev.accounts };
-}
-
 export class LinkService {
   readonly writer: LinkWriter;
+  private readonly collector: ItemCollector;
   private readonly polls: PollSchedule;
   private readonly now: () => number;
   /** One re-login session being created per link at a time (concurrent failed syncs share it). */
@@ -180,7 +91,18 @@ export class LinkService {
   constructor(private readonly deps: LinkServiceDeps) {
     this.writer = deps.writer ?? new LinkWriter(deps);
     this.now = deps.now ?? Date.now;
-    const poll = (id: string) => this.pollHosted(id);
+    this.collector = new ItemCollector({
+      writer: this.writer,
+      getLinkNode: (id) => deps.getLinkNode(id),
+      t: (key, vars) => deps.t(key, vars),
+      warn: (m) => deps.warn(m),
+      onRepaired: (s) => {
+        this.endRelink(s.linkId, s.id);
+        deps.onLoginRepaired?.(s.linkId);
+      },
+    });
+    const hosted = new HostedPoll({ sessions: deps.sessions, getConfig: (id) => deps.getConfig(id), collector: this.collector, t: (key, vars) => deps.t(key, vars), now: this.now });
+    const poll = (id: string) => hosted.poll(id);
     const onError = (id: string, err: unknown) => this.deps.warn(this.t("errors.poll-failed", { message: toCleanError(err).plaid.message, session: id.slice(0, 6) }));
     this.polls = deps.schedule ? deps.schedule(poll, onError) : new PollSchedule({ poll, onError, now: this.now });
   }
@@ -206,11 +128,8 @@ export class LinkService {
     return config;
   }
 
-  private plaidFailure(err: unknown, key = "errors.plaid"): LinkError {
-    const e = toCleanError(err).plaid;
-    const message = e.display_message ? `${e.message} (${e.display_message})` : e.message;
-    const status = e.status === 429 || e.type === "RATE_LIMIT_EXCEEDED" ? 429 : e.status !== null && e.status < 500 ? 400 : 502;
-    return new LinkError(status, this.t(key, { code: e.code, message }), e.code);
+  private plaidFailure(err: unknown, key?: string): LinkError {
+    return plaidFailure(err, (k, vars) => this.deps.t(k, vars), key);
   }
 
   private pageUrl(s: LinkSession): string {
@@ -374,81 +293,12 @@ export class LinkService {
       }
       const config = this.deps.getConfig(s.configId);
       if (!config) throw new LinkError(409, this.t("errors.config-not-deployed"), "CONFIG_NOT_DEPLOYED");
-      const event = s.mode === "add" ? await this.collectAdded(s, config, publicToken) : await this.collectRepaired(s, config);
+      const event = s.mode === "add" ? await this.collector.added(s, config, publicToken) : await this.collector.repaired(s, config);
       this.deps.sessions.finish(s.id, resultOf(event));
       return event;
     } catch (err) {
       this.deps.sessions.release(s.id);
       throw err;
-    }
-  }
-
-  /**
-   * A new Item: exchange the public token server-side, store the access token durably, then read
-   * the institution and accounts from Plaid. `fallback` (hosted: what Plaid's server reported at
-   * the end of the flow) is used only when Plaid cannot be asked right now.
-   */
-  private async collectAdded(s: LinkSession, config: ConfigLike, publicToken: string, fallback?: HostedSuccess): Promise<LinkEvent> {
-    if (this.currentAccessToken(s.linkId)) throw new LinkError(409, this.t("errors.already-linked"), "ALREADY_LINKED");
-    let client: PlaidApi;
-    let accessToken: string;
-    let itemId: string;
-    try {
-      client = await config.getClient();
-      const ex = await client.itemPublicTokenExchange({ public_token: publicToken });
-      accessToken = ex.data.access_token;
-      itemId = ex.data.item_id;
-    } catch (err) {
-      throw this.plaidFailure(err, "errors.exchange-failed");
-    }
-    // The token first, alone: from here on the Item is ours whatever fails next, never orphaned.
-    const stored = { accessToken, itemId, institutionId: "", institutionName: "", accounts: [] as LinkEvent["accounts"], configId: s.configId };
-    await this.storeOrFail(s.linkId, stored);
-    let details: Omit<ItemDetails, "errorCode">;
-    try {
-      details = await readItemDetails(client, accessToken);
-    } catch (err) {
-      this.deps.warn(this.t("errors.details-failed", { message: toCleanError(err).plaid.message }));
-      details = { itemId, institutionId: fallback?.institution?.institution_id ?? "", institutionName: fallback?.institution?.name ?? "", accounts: fallback?.accounts ?? [] };
-    }
-    await this.storeOrFail(s.linkId, { ...stored, ...details, itemId });
-    const event: LinkEvent = { mode: "add", linkId: s.linkId, itemId, institution: normaliseInstitution({ institution_id: details.institutionId, name: details.institutionName }), accounts: details.accounts };
-    this.writer.announce(event);
-    return event;
-  }
-
-  /**
-   * Update mode finished (a login, or "Add new accounts"): the Item keeps its access token (no
-   * exchange); confirm with Plaid and refresh what we know — the account list from /accounts/get,
-   * which after account selection is the user's new choice.
-   */
-  private async collectRepaired(s: LinkSession, config: ConfigLike): Promise<LinkEvent> {
-    const accessToken = this.currentAccessToken(s.linkId);
-    if (!accessToken) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
-    let details: ItemDetails;
-    try {
-      details = await readItemDetails(await config.getClient(), accessToken);
-    } catch (err) {
-      throw this.plaidFailure(err);
-    }
-    if (details.errorCode && NEEDS_LOGIN_CODES.has(details.errorCode)) {
-      throw new LinkError(409, this.t("errors.still-needs-login", { code: details.errorCode }), details.errorCode);
-    }
-    const linkNode = this.deps.getLinkNode(s.linkId);
-    const accounts = details.accounts.length ? details.accounts : (linkNode?.accounts ?? this.writer.pendingEntry(s.linkId)?.accounts ?? []);
-    await this.storeOrFail(s.linkId, { accessToken, itemId: details.itemId, institutionId: details.institutionId, institutionName: details.institutionName, accounts, configId: s.configId });
-    const event: LinkEvent = { mode: s.mode, linkId: s.linkId, itemId: details.itemId, institution: normaliseInstitution({ institution_id: details.institutionId, name: details.institutionName }), accounts };
-    this.writer.announce(event);
-    this.endRelink(s.linkId, s.id);
-    this.deps.onLoginRepaired?.(s.linkId);
-    return event;
-  }
-
-  private async storeOrFail(linkId: string, link: Parameters<LinkWriter["store"]>[1]): Promise<void> {
-    try {
-      await this.writer.store(linkId, link);
-    } catch (err) {
-      throw new LinkError(500, this.t("errors.store-failed", { message: (err as Error).message }), "STORE_FAILED");
     }
   }
 
@@ -460,91 +310,6 @@ export class LinkService {
   /** Node-RED stops: no more polling (sessions stay on disk and resume()). */
   close(): void {
     this.polls.stopAll();
-  }
-
-  /** One look at Plaid for a hosted session; collects a linked bank, records an exit, or expires it. */
-  private async pollHosted(id: string): Promise<PollResult> {
-    const s = this.deps.sessions.find(id);
-    if (!s || s.kind !== "hosted" || (s.status !== "open" && s.status !== "exited")) return "done";
-    const config = this.deps.getConfig(s.configId);
-    const now = this.now();
-    const expired = now >= s.expiresAt;
-    if (!config) {
-      // Not deployed (yet): keep the session; it is picked up when the config comes back.
-      if (expired && now - s.expiresAt > EXPIRED_GIVE_UP_MS) return this.endSession(s, "expired");
-      throw new Error(this.t("errors.config-not-deployed"));
-    }
-    let data;
-    try {
-      data = (await (await config.getClient()).linkTokenGet({ link_token: s.linkToken })).data;
-    } catch (err) {
-      const e = toCleanError(err).plaid;
-      if (e.code === "INVALID_LINK_TOKEN" || (expired && now - s.expiresAt > EXPIRED_GIVE_UP_MS)) return this.endSession(s, "expired");
-      throw toCleanError(err);
-    }
-    const outcome = readHostedOutcome(data, s.mode);
-    if (outcome.state === "success") return this.collectHosted(s, config, outcome);
-    if (expired) return this.endSession(s, "expired");
-    if (outcome.state === "exited" && s.status !== "exited") {
-      this.deps.sessions.update(s.id, { status: "exited", message: outcome.message ?? this.t("page.exited") });
-    }
-    return "again";
-  }
-
-  private endSession(s: LinkSession, status: SessionStatus, message?: string): PollResult {
-    this.deps.sessions.update(s.id, { status, ...(message ? { message } : {}) });
-    return "done";
-  }
-
-  private async collectHosted(s: LinkSession, config: ConfigLike, outcome: HostedSuccess): Promise<PollResult> {
-    if (s.mode !== "add") {
-      try {
-        const ev = await this.collectRepaired(s, config);
-        this.deps.sessions.update(s.id, { status: "linked", result: resultOf(ev) });
-        return "done";
-      } catch (err) {
-        return this.hostedFailure(s, err);
-      }
-    }
-    const [first, ...extra] = outcome.publicTokens;
-    let result: PollResult = "done";
-    try {
-      const ev = await this.collectAdded(s, config, first, outcome);
-      this.deps.sessions.update(s.id, { status: "linked", result: resultOf(ev) });
-    } catch (err) {
-      if (err instanceof LinkError && err.code === "ALREADY_LINKED") {
-        // Another window finished first: this Item would be billed and never synced. Remove it.
-        extra.unshift(first);
-        this.deps.sessions.update(s.id, { status: "failed", message: this.t("errors.linked-elsewhere") });
-      } else {
-        result = this.hostedFailure(s, err);
-        if (result === "again") return result;
-      }
-    }
-    for (const token of extra) await this.removeStray(config, token);
-    return result;
-  }
-
-  /**
-   * A temporary failure (Plaid unavailable or rate-limited, the credential store refusing) is
-   * polled again: Plaid keeps the result and the public token lives 30 minutes. Anything else
-   * ends the session, saying why.
-   */
-  private hostedFailure(s: LinkSession, err: unknown): PollResult {
-    if (!(err instanceof LinkError) || err.status >= 500 || err.status === 429) throw err;
-    return this.endSession(s, "failed", err.message);
-  }
-
-  /** An extra Item from the same Hosted Link session (or a second window): exchanged and removed at Plaid, so nothing is orphaned. */
-  private async removeStray(config: ConfigLike, publicToken: string): Promise<void> {
-    try {
-      const client = await config.getClient();
-      const ex = await client.itemPublicTokenExchange({ public_token: publicToken });
-      await client.itemRemove({ access_token: ex.data.access_token });
-      this.deps.warn(this.t("errors.stray-removed", { item: ex.data.item_id }));
-    } catch (err) {
-      this.deps.warn(this.t("errors.stray-failed", { message: toCleanError(err).plaid.message }));
-    }
   }
 
   /**
@@ -643,48 +408,15 @@ export class LinkService {
     if (!token) return { linked: false };
     const linkNode = this.deps.getLinkNode(linkId);
     const pendingDeploy = !!this.writer.pendingEntry(linkId);
+    let data: ItemGetResponse;
     try {
-      const client = await config.getClient();
-      const res = await client.itemGet({ access_token: token });
-      const item = res.data.item;
-      const tx = res.data.status?.transactions;
-      const error = item.error
-        ? {
-            code: item.error.error_code,
-            type: String(item.error.error_type),
-            message: item.error.error_message,
-            display_message: item.error.display_message ?? null,
-          }
-        : null;
-      return {
-        linked: true,
-        itemId: item.item_id,
-        institutionId: item.institution_id ?? linkNode?.institutionId ?? null,
-        institutionName: item.institution_name ?? linkNode?.institutionName ?? null,
-        lastSuccessfulUpdate: tx?.last_successful_update ?? null,
-        lastFailedUpdate: tx?.last_failed_update ?? null,
-        consentExpiration: item.consent_expiration_time ?? null,
-        error,
-        needsLogin: !!error && NEEDS_LOGIN_CODES.has(error.code),
-        newAccounts: res.data.status?.last_webhook?.code_sent === "NEW_ACCOUNTS_AVAILABLE",
-        pendingDeploy,
-      };
+      data = (await (await config.getClient()).itemGet({ access_token: token })).data;
     } catch (err) {
-      const e: ErrorInfo = toCleanError(err).plaid;
-      if (e.status !== null && e.status < 500 && e.type !== "NETWORK_ERROR") {
-        // The Item itself is broken (removed, token invalid, login required...): report it, 200.
-        return {
-          linked: true,
-          itemId: linkNode?.itemId,
-          institutionName: linkNode?.institutionName ?? null,
-          error: { code: e.code, type: e.type, message: e.message, display_message: e.display_message },
-          needsLogin: NEEDS_LOGIN_CODES.has(e.code),
-          pendingDeploy,
-        };
-      }
+      const broken = healthOfFailure(toCleanError(err).plaid, linkNode, pendingDeploy);
+      if (broken) return broken;
       throw this.plaidFailure(err);
     }
+    return healthOfItem(data, linkNode, pendingDeploy);
   }
 }
 
-export { normaliseAccounts };

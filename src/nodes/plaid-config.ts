@@ -10,7 +10,7 @@ import { plaidClientFor } from "./client-choice";
 import { errorOf } from "../plaid/errors";
 import { getDemoSimulator, viaDemoProxy } from "../link/demo";
 import { MAX_HOSTED_LIFETIME_SECONDS } from "../link/link-token";
-import type { LinkModeSetting } from "../link/service";
+import type { LinkModeSetting } from "../link/config-like";
 import { adminRootOf, dataDirOf, seenEditorOrigin, setting } from "./runtime";
 import type { PlaidConfigNode } from "./types";
 

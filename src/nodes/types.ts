@@ -3,7 +3,7 @@
  * shapes, not on how plaid-config and plaid-link implement them.
  */
 import type { Node } from "node-red";
-import type { ConfigLike } from "../link/service";
+import type { ConfigLike } from "../link/config-like";
 import type { PlaidEnvironmentName } from "../plaid/environments";
 import type { LinkedAccount } from "../plaid/types";
 

@@ -13,7 +13,8 @@ import type { PlaidApi } from "plaid";
 import { EncryptedJsonFile } from "../../src/link/encrypted-file";
 import { PendingLinkStore } from "../../src/link/pending";
 import { PollSchedule } from "../../src/link/poll-schedule";
-import { LinkError, LinkService, type ConfigLike, type LinkNodeLike } from "../../src/link/service";
+import type { ConfigLike } from "../../src/link/config-like";
+import { LinkError, LinkService, type LinkNodeLike } from "../../src/link/service";
 import { SessionStore, type LinkSession } from "../../src/link/sessions";
 import { addFault, clearFaults, linkSandboxItem, simulatorClient, startTestSimulator, type Simulator } from "../support/simulator";
 import { waitFor } from "../support/ports";
@@ -68,7 +69,7 @@ describe("link: service (against the simulator)", function () {
   });
   const services: LinkService[] = [];
 
-  function setup(opts: { linkMode?: "hosted" | "embedded"; environment?: string; problem?: string | null; dir?: string; relinkLifetimeSeconds?: number } = {}) {
+  function setup(opts: { linkMode?: "hosted" | "embedded"; environment?: string; problem?: string | null; dir?: string; relinkLifetimeSeconds?: number; now?: () => number } = {}) {
     const calls: Array<{ op: string; req: Record<string, unknown> }> = [];
     const creds: Record<string, Record<string, unknown>> = {};
     const published: Array<{ topic: string; data: unknown }> = [];
@@ -114,6 +115,7 @@ describe("link: service (against the simulator)", function () {
       publish: (topic, data) => published.push({ topic, data }),
       warn: (m) => warnings.push(m),
       onLoginRepaired: (id) => repaired.push(id),
+      ...(opts.now ? { now: opts.now } : {}),
       // The real schedule at a test's pace: polls every 20 ms while watched, 100 ms otherwise.
       schedule: (poll, onError) => new PollSchedule({ poll, onError, fastMs: 20, slowMs: 100, watchMs: 60_000, maxBackoffMs: 400 }),
     });
@@ -392,8 +394,7 @@ describe("link: service (against the simulator)", function () {
 
     it("expiry by the clock: one last look at Plaid at the expiry, then 'expired' and nothing stored", async () => {
       let now = Date.now();
-      const s = setup({ linkMode: "hosted" });
-      (s.service as unknown as { now: () => number }).now = () => now;
+      const s = setup({ linkMode: "hosted", now: () => now });
       const out = await s.service.createSession({ link: "l1", config: "c1", mode: "add" });
       now += 31 * 60_000;
       const gets = () => s.calls.filter((c) => c.op === "linkTokenGet").length;

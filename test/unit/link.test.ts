@@ -14,7 +14,7 @@ import { fill, FILL_JS } from "../../src/link/html";
 import { decryptJson, encryptJson, resolveKey } from "../../src/link/encrypted-file";
 import { PendingLinkStore, type PendingLink } from "../../src/link/pending";
 import { pageStrings } from "../../src/link/routes";
-import { linkScriptUrl } from "../../src/link/service";
+import { linkScriptUrl } from "../../src/link/script-source";
 import { normaliseAccounts } from "../../src/link/accounts";
 import { isWellFormedSessionId, SessionStore } from "../../src/link/sessions";
 import { isProxiedDemoPath } from "../../src/link/demo";

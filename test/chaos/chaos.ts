@@ -87,6 +87,8 @@ export interface ChaosResult {
   comparison: Comparison | null;
   events: number;
   duplicates: Array<{ key: string; count: number; syncIds: string[] }>;
+  /** Logins broken on purpose, and the Item's login events the flow received (at most once each). */
+  health: { injected: number; required: number; repaired: number };
   problems: string[];
   nodeRedCrashedUnexpectedly: boolean;
 }
@@ -194,6 +196,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const log = opts.log ?? (() => undefined);
   const rng = new Rng(opts.seed >>> 0);
   const ids = syncFlowIds("c4a0");
+  /** When (Date.now(), the sink's clock) each injected ITEM_LOGIN_REQUIRED was armed: duplicateEvents' epochs. */
+  const loginBrokenAt: number[] = [];
   const resyncInject = `${ids.tab.slice(0, 4)}rsyn0000001`;
   const faults: InjectedFault[] = [];
   const problems: string[] = [];
@@ -323,6 +327,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       for (const f of plan) {
         note(day, f.kind, f.detail);
         if (f.fault) await addFault(S, f.fault);
+        if (f.kind === "login-required") loginBrokenAt.push(Date.now());
         switch (f.kind) {
           case "influx-down":
             if (db.running) await db.stop();
@@ -415,7 +420,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await sim?.close().catch(() => undefined);
   }
 
-  const duplicates = sink ? duplicateEvents(sink) : [];
+  const duplicates = sink ? duplicateEvents(sink, { healthEpochs: loginBrokenAt }) : [];
+  const topics = sink ? sink.on("/events").map((m) => (m.body as { topic?: string }).topic ?? "") : [];
+  const health = { injected: loginBrokenAt.length, required: topics.filter((t) => t.endsWith("/item/ITEM_LOGIN_REQUIRED")).length, repaired: topics.filter((t) => t.endsWith("/item/LOGIN_REPAIRED")).length };
   const events = sink ? sink.on("/events").length : 0;
   await sink?.close().catch(() => undefined);
   const faultCounts: Record<string, number> = {};
@@ -434,6 +441,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     comparison,
     events,
     duplicates,
+    health,
     problems,
     nodeRedCrashedUnexpectedly: unexpectedExit,
   };
@@ -451,6 +459,10 @@ export function formatResult(r: ChaosResult): string {
     for (const a of c.perAccount) lines.push(`  ${a.account_id}: count ${a.gotCount}/${a.wantCount}, sum ${a.gotSum.toFixed(2)}/${a.wantSum.toFixed(2)}`);
   }
   lines.push(`events: ${r.events} reported, ${r.duplicates.length} emitted more than once`);
+  lines.push(
+    `login broken on purpose ${r.health.injected}x: ITEM_LOGIN_REQUIRED received ${r.health.required}, LOGIN_REPAIRED ${r.health.repaired}` +
+      (r.health.repaired < r.health.required ? " (events are sent at most once: a kill just after one is saved loses it)" : ""),
+  );
   for (const d of r.duplicates.slice(0, 5)) lines.push(`  duplicate: ${d.key} x${d.count} (syncs ${d.syncIds.join(", ")})`);
   for (const p of r.problems) lines.push(`problem: ${p}`);
   if (r.ok) lines.push(`RESULT: OK — InfluxDB matches Plaid exactly, no event twice (seed ${r.seed})`);

@@ -382,24 +382,35 @@ export function changeKey(e: EventReport): string {
  * change of state, so a code may come back after another (login required, repaired, required
  * again): a change starts a new run, the same code again in a row shares its key — a duplicate.
  * The state codes form one sequence per Item, NEW_ACCOUNTS_AVAILABLE one of its own.
+ *
+ * `epoch` marks where the test itself broke the Item again (a chaos run's injected
+ * ITEM_LOGIN_REQUIRED): a new epoch starts a new run too. Events are sent at most once (the
+ * health record is saved before the event leaves), so a Node-RED killed just after saving a
+ * LOGIN_REPAIRED loses it; the next injected failure's ITEM_LOGIN_REQUIRED is then news, not a
+ * repeat, and only the epoch can tell the two apart.
  */
-function healthRunKey(e: EventReport, runs: Map<string, { code: string; run: number }>): string | undefined {
+function healthRunKey(e: EventReport, epoch: number, runs: Map<string, { code: string; epoch: number; run: number }>): string | undefined {
   const item = /^(.*)\/item\/[^/]+$/.exec(e.topic ?? "")?.[1];
   if (item === undefined) return undefined;
   const family = `${item}|${e.kind === "NEW_ACCOUNTS_AVAILABLE" ? "accounts" : "state"}`;
   const last = runs.get(family);
-  const run = last?.code === e.kind ? last.run : (last?.run ?? 0) + 1;
-  runs.set(family, { code: e.kind, run });
+  const run = last?.code === e.kind && last.epoch === epoch ? last.run : (last?.run ?? 0) + 1;
+  runs.set(family, { code: e.kind, epoch, run });
   return `health|${family}|${e.kind}|${run}`;
 }
 
-/** Events emitted twice for one change (a transaction's change, or an Item's health in a row). */
-export function duplicateEvents(sink: MessageSink): Array<{ key: string; count: number; syncIds: string[] }> {
+/**
+ * Events emitted twice for one change (a transaction's change, or an Item's health in a row).
+ * `healthEpochs`: when (ms, the sink's clock) the test broke the Item's login on purpose.
+ */
+export function duplicateEvents(sink: MessageSink, opts: { healthEpochs?: readonly number[] } = {}): Array<{ key: string; count: number; syncIds: string[] }> {
   const seen = new Map<string, { count: number; syncIds: string[] }>();
-  const healthRuns = new Map<string, { code: string; run: number }>();
+  const healthRuns = new Map<string, { code: string; epoch: number; run: number }>();
+  const epochs = opts.healthEpochs ?? [];
   for (const m of sink.on("/events")) {
     const e = m.body as EventReport;
-    const k = healthRunKey(e, healthRuns) ?? changeKey(e);
+    const epoch = epochs.filter((t) => t <= m.receivedAt).length;
+    const k = healthRunKey(e, epoch, healthRuns) ?? changeKey(e);
     const s = seen.get(k) ?? { count: 0, syncIds: [] };
     s.count++;
     s.syncIds.push(e.syncId);

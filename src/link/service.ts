@@ -85,30 +85,29 @@ export class LinkService {
   private readonly collector: ItemCollector;
   private readonly polls: PollSchedule;
   private readonly now: () => number;
+  /** The catalog lookup, bound once: the service and its helpers (collector, hosted poll, failures) share it. */
+  private readonly t: Translate;
   /** One re-login session being created per link at a time (concurrent failed syncs share it). */
   private readonly relinkInFlight = new Map<string, Promise<LinkSession>>();
 
   constructor(private readonly deps: LinkServiceDeps) {
     this.writer = deps.writer ?? new LinkWriter(deps);
     this.now = deps.now ?? Date.now;
+    this.t = (key, vars) => deps.t(key, vars);
     this.collector = new ItemCollector({
       writer: this.writer,
       getLinkNode: (id) => deps.getLinkNode(id),
-      t: (key, vars) => deps.t(key, vars),
+      t: this.t,
       warn: (m) => deps.warn(m),
       onRepaired: (s) => {
         this.endRelink(s.linkId, s.id);
         deps.onLoginRepaired?.(s.linkId);
       },
     });
-    const hosted = new HostedPoll({ sessions: deps.sessions, getConfig: (id) => deps.getConfig(id), collector: this.collector, t: (key, vars) => deps.t(key, vars), now: this.now });
+    const hosted = new HostedPoll({ sessions: deps.sessions, getConfig: (id) => deps.getConfig(id), collector: this.collector, t: this.t, now: this.now });
     const poll = (id: string) => hosted.poll(id);
     const onError = (id: string, err: unknown) => this.deps.warn(this.t("errors.poll-failed", { message: toCleanError(err).plaid.message, session: id.slice(0, 6) }));
     this.polls = deps.schedule ? deps.schedule(poll, onError) : new PollSchedule({ poll, onError, now: this.now });
-  }
-
-  private t(key: string, vars?: Record<string, string | number>): string {
-    return this.deps.t(key, vars);
   }
 
   currentAccessToken(linkId: string): string | undefined {
@@ -126,10 +125,6 @@ export class LinkService {
     const problem = config.problem();
     if (problem) throw new LinkError(409, this.t("errors.config-problem", { problem }), "CONFIG_INVALID");
     return config;
-  }
-
-  private plaidFailure(err: unknown, key?: string): LinkError {
-    return plaidFailure(err, (k, vars) => this.deps.t(k, vars), key);
   }
 
   private pageUrl(s: LinkSession): string {
@@ -177,7 +172,7 @@ export class LinkService {
       const client = await config.getClient();
       data = (await client.linkTokenCreate(request)).data;
     } catch (err) {
-      throw this.plaidFailure(err, hosted ? "errors.link-token-hosted" : "errors.link-token");
+      throw plaidFailure(err, this.t, hosted ? "errors.link-token-hosted" : "errors.link-token");
     }
     const now = this.now();
     const tokenExpiry = Date.parse(data.expiration) || now + lifetimeSeconds * 1000;
@@ -275,7 +270,7 @@ export class LinkService {
         linkToken = data.link_token;
         this.deps.sessions.update(s.id, { linkToken, linkTokenExpiresAt: Date.parse(data.expiration) || this.now() + SESSION_TTL_MS });
       } catch (err) {
-        throw this.plaidFailure(err, "errors.link-token");
+        throw plaidFailure(err, this.t, "errors.link-token");
       }
     }
     return { link_token: linkToken, mode: s.mode, expiresAt: new Date(s.expiresAt).toISOString() };
@@ -388,7 +383,7 @@ export class LinkService {
       await client.itemRemove({ access_token: token });
     } catch (err) {
       const e = toCleanError(err).plaid;
-      if (!GONE_CODES.has(e.code)) throw this.plaidFailure(err, "errors.remove-failed");
+      if (!GONE_CODES.has(e.code)) throw plaidFailure(err, this.t, "errors.remove-failed");
       alreadyGone = true;
     }
     for (const s of this.deps.sessions.forLink(linkId)) this.polls.stop(s.id);
@@ -414,7 +409,7 @@ export class LinkService {
     } catch (err) {
       const broken = healthOfFailure(toCleanError(err).plaid, linkNode, pendingDeploy);
       if (broken) return broken;
-      throw this.plaidFailure(err);
+      throw plaidFailure(err, this.t);
     }
     return healthOfItem(data, linkNode, pendingDeploy);
   }

@@ -50,7 +50,7 @@ import { freePort, sleep, stopChild, trackChild, waitFor } from "../test/support
 import { buildPackage, REPO_ROOT } from "./lib/build";
 import { benchFlow, DB, ID, type LinkedItem } from "./lib/flow";
 import { fetchAll, measureFloor, pointsOf, type FloorResult } from "./lib/floor";
-import { childPids, cpuSeconds, memKb, RssSampler } from "./lib/procstat";
+import { childrenNow, cpuSeconds, memKb, RssSampler } from "./lib/procstat";
 import { measureStarts, type StartFigure } from "./lib/at-rest";
 import { startCountingProxy, type CountingProxy } from "../test/support/counting-proxy";
 import { fmt, median, table } from "./lib/stats";
@@ -189,21 +189,6 @@ interface SyncResult {
   workerCpuS: number;
   plaidCalls: number;
   status: string;
-}
-
-/** CPU seconds per child process of `pid` now, and the highest VmHWM among them. */
-function childrenNow(pid: number): { cpu: Map<number, number>; peakMb: number } {
-  const cpu = new Map<number, number>();
-  let peakMb = 0;
-  for (const c of childPids(pid)) {
-    try {
-      cpu.set(c, cpuSeconds(c));
-      peakMb = Math.max(peakMb, memKb(c).hwm / 1024);
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return { cpu, peakMb };
 }
 
 interface Ctx {

@@ -49,17 +49,25 @@ export function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / TICKS;
 }
 
-/** The private memory of the process's children now, in kB (0 when it has none). */
-function childrenPrivateKb(pid: number): number {
-  let kb = 0;
+/**
+ * The process's children now (e.g. Node-RED's Plaid worker): CPU seconds of each, the highest
+ * VmHWM among them, and their private memory in all (kB). All 0 when it has none.
+ */
+export function childrenNow(pid: number): { cpu: Map<number, number>; peakMb: number; privateKb: number } {
+  const cpu = new Map<number, number>();
+  let peakMb = 0;
+  let privateKb = 0;
   for (const c of childPids(pid)) {
     try {
-      kb += memKb(c).private;
+      cpu.set(c, cpuSeconds(c));
+      const m = memKb(c);
+      peakMb = Math.max(peakMb, m.hwm / 1024);
+      privateKb += m.private;
     } catch {
       /* exited meanwhile */
     }
   }
-  return kb;
+  return { cpu, peakMb, privateKb };
 }
 
 /**
@@ -85,7 +93,7 @@ export class RssSampler {
   ) {
     this.peakReset = resetPeak(pid);
     this.baseRss = memKb(pid).rss;
-    this.baseChildren = childrenPrivateKb(pid);
+    this.baseChildren = childrenNow(pid).privateKb;
     this.maxRss = this.baseRss;
     this.timer = setInterval(() => {
       try {
@@ -94,7 +102,7 @@ export class RssSampler {
           this.maxRss = rss;
           this.peakAtMs = Date.now() - this.started;
         }
-        this.maxMachine = Math.max(this.maxMachine, rss - this.baseRss + childrenPrivateKb(pid) - this.baseChildren);
+        this.maxMachine = Math.max(this.maxMachine, rss - this.baseRss + childrenNow(pid).privateKb - this.baseChildren);
       } catch {
         /* process gone */
       }

@@ -423,7 +423,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const duplicates = sink ? duplicateEvents(sink, { healthEpochs: loginBrokenAt }) : [];
   const topics = sink ? sink.on("/events").map((m) => (m.body as { topic?: string }).topic ?? "") : [];
   const health = { injected: loginBrokenAt.length, required: topics.filter((t) => t.endsWith("/item/ITEM_LOGIN_REQUIRED")).length, repaired: topics.filter((t) => t.endsWith("/item/LOGIN_REPAIRED")).length };
-  const events = sink ? sink.on("/events").length : 0;
+  const events = topics.length;
   await sink?.close().catch(() => undefined);
   const faultCounts: Record<string, number> = {};
   for (const f of faults) faultCounts[f.kind] = (faultCounts[f.kind] ?? 0) + 1;

@@ -22,7 +22,7 @@ import { CleanError, type ErrorInfo } from "./errors";
 import { FRAME_ERROR, FrameReader, type Frame } from "./reply-frames";
 
 /** The worker's V8 sizing (startWorker). */
-export const WORKER_V8_FLAG = "--optimize-for-size";
+const WORKER_V8_FLAG = "--optimize-for-size";
 
 /** How long a worker with no call in flight stays: a sync's next page or a link's next step reuses it. */
 export const DEFAULT_IDLE_MS = 20_000;
@@ -53,7 +53,7 @@ function startWorker(): ChildProcess {
   if (file === ts && !execArgv.some((a) => a.includes("tsx"))) execArgv.push("--import", "tsx");
   // The worker only moves Plaid's bytes, so V8's trade of memory for speed buys it little: with
   // the defaults its private memory grew by ~45 MB during a 50 000 sync, told to optimise for
-  // size by ~14 MB, for ~0.1 s more CPU (bench/README.md, "machine +MB").
+  // size by ~14 MB, for ~0.2 s more of its CPU per 50 000 sync (bench/README.md, "machine +MB").
   if (!execArgv.includes(WORKER_V8_FLAG)) execArgv.push(WORKER_V8_FLAG);
   // fd 3: calls in (IPC); fd 4 (client-worker.ts REPLY_FD): answers out, as frames of bytes.
   return fork(file, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc", "pipe"] });

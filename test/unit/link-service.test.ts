@@ -66,8 +66,11 @@ describe("link: service (against the simulator)", function () {
   afterEach(async () => {
     await clearFaults(sim);
     for (const s of services.splice(0)) s.close();
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
   const services: LinkService[] = [];
+  /** Each test's store directories, removed after it (a restart within a test reuses its dir). */
+  const dirs: string[] = [];
 
   function setup(opts: { linkMode?: "hosted" | "embedded"; environment?: string; problem?: string | null; dir?: string; relinkLifetimeSeconds?: number; now?: () => number } = {}) {
     const calls: Array<{ op: string; req: Record<string, unknown> }> = [];
@@ -76,6 +79,7 @@ describe("link: service (against the simulator)", function () {
     const warnings: string[] = [];
     const repaired: string[] = [];
     const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "plaid-link-svc-"));
+    if (!dirs.includes(dir)) dirs.push(dir);
     const key = () => createHash("sha256").update("k").digest();
     const pending = new PendingLinkStore({ file: path.join(dir, "pending-links.json"), key });
     const sessionFile = new EncryptedJsonFile<{ sessions: LinkSession[] }>({ file: path.join(dir, "link-sessions.json"), key });

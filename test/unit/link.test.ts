@@ -22,9 +22,15 @@ import { permissionGuard } from "../../src/nodes/link-runtime";
 
 const SECRET_TOKEN = "access-sandbox-UNIT-TOKEN-4f2a9c1e-dead-beef";
 
+const tmpDirs: string[] = [];
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "plaid-link-unit-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-link-unit-"));
+  tmpDirs.push(dir);
+  return dir;
 }
+after(() => {
+  for (const dir of tmpDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** Decrypts like Node-RED's runtime/lib/nodes/credentials.js decryptCredentials. */
 function nodeRedDecrypt(key: Buffer, wrapped: { $: string }): unknown {

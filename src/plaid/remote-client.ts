@@ -67,7 +67,11 @@ export class PlaidWorker {
   /** Workers started so far (tests and the bench watch it). */
   starts = 0;
 
-  constructor(public idleMs = DEFAULT_IDLE_MS) {}
+  /** `start` forks the worker (tests give one that fails). */
+  constructor(
+    public idleMs = DEFAULT_IDLE_MS,
+    private readonly start: () => ChildProcess = startWorker,
+  ) {}
 
   /** True while a worker process exists. */
   get running(): boolean {
@@ -76,23 +80,40 @@ export class PlaidWorker {
 
   call(config: PlaidClientOptions, method: string, body: unknown, signal?: AbortSignal): Promise<{ data: unknown; status: number }> {
     if (signal?.aborted) return Promise.reject(stoppedError("aborted"));
-    const w = this.ensure();
-    const id = ++this.seq;
+    let w: ChildProcess;
+    try {
+      w = this.ensure();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const id = (this.seq = (this.seq + 1) >>> 0);
     return new Promise((resolve, reject) => {
       const onAbort = (): void => void w.send({ cancel: id });
       signal?.addEventListener("abort", onAbort, { once: true });
       this.pending.set(id, { resolve, reject, cleanup: () => signal?.removeEventListener("abort", onAbort) });
       const msg: CallMessage = { id, config, method, body };
-      w.send(msg);
+      try {
+        w.send(msg);
+      } catch (err) {
+        // A body IPC cannot carry (a BigInt, a cycle): nothing was sent, so nothing may wait for
+        // an answer, or the worker would never be idle again.
+        this.forget(id);
+        reject(new CleanError({ code: "PLAID_CALL_NOT_SENT", type: "INTERNAL_ERROR", message: `The Plaid call ${method} could not be sent to the Plaid client (${(err as Error).message})`, display_message: null, request_id: null, status: null }));
+      }
     });
   }
 
   /**
-   * Starts the worker now, if it is not running, and keeps it at least `holdMs` (or its idle
-   * time, if longer) unless calls keep it longer: the next call finds `plaid` loaded.
+   * Starts the worker now, if it is not running, so that the next call finds `plaid` loaded. It
+   * stays `holdMs` (or its idle time, if longer) when no call comes; once a call has come and
+   * gone, the ordinary idle time applies.
    */
   warm(holdMs: number): void {
-    this.ensure();
+    try {
+      this.ensure();
+    } catch {
+      return; // the call that follows reports it
+    }
     if (!this.pending.size) this.scheduleIdle(Math.max(holdMs, this.idleMs));
   }
 
@@ -113,19 +134,36 @@ export class PlaidWorker {
       this.idleTimer = null;
     }
     if (this.worker) return this.worker;
-    const w = startWorker();
+    const w = this.start();
     this.starts++;
+    // First, before anything can throw: a spawn that fails (EMFILE, ENOENT) says so in an
+    // 'error' event, and one nobody listens to would take Node-RED down with it.
+    w.on("error", (err) => this.detach(w, err.message));
+    // 'close', not 'exit': a reply written just before the worker died is still in the pipe
+    // at 'exit', and must reach its call rather than be failed as lost.
+    w.on("close", (code, signal) => this.detach(w, signal ? `signal ${signal}` : `exit code ${code}`));
+    const replies = w.stdio?.[4] as (Readable & { unref?: () => void }) | null | undefined;
+    if (!replies || !w.channel) {
+      // Out of file descriptors, Node gives the child neither its pipes nor its IPC channel.
+      throw stoppedError("it could not be started: no pipe to it");
+    }
     // The worker never keeps Node-RED (or a test run) alive on its own.
     w.unref();
-    w.channel?.unref();
-    const replies = w.stdio[4] as Readable & { unref?: () => void };
+    w.channel.unref();
     replies.unref?.();
     const reader = new FrameReader((f) => this.settle(f));
     replies.on("data", (chunk: Buffer) => reader.push(chunk));
-    w.on("error", (err) => this.detach(w, err.message));
-    w.on("exit", (code, signal) => this.detach(w, signal ? `signal ${signal}` : `exit code ${code}`));
     this.worker = w;
     return w;
+  }
+
+  /** Drops a call that will get no answer. */
+  private forget(id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.cleanup();
+    if (!this.pending.size) this.scheduleIdle();
   }
 
   private settle(f: Frame): void {

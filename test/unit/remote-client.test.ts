@@ -4,7 +4,9 @@
  * aborted, and a worker that goes away when Plaid is quiet and comes back on the next call.
  */
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, fork } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
@@ -250,5 +252,72 @@ describe("cost at rest: what loading the nodes loads", () => {
   it("the hosted environments' URLs, known without loading plaid, are the official client's", () => {
     assert.strictEqual(hostedBasePath("sandbox"), PlaidEnvironments.sandbox);
     assert.strictEqual(hostedBasePath("production"), PlaidEnvironments.production);
+  });
+});
+
+describe("the worker's process failing in ways a sync cannot see coming", function () {
+  this.timeout(30_000);
+  const config = { basePath: "http://127.0.0.1:9", clientId: "client-x", secret: "secret-x" };
+
+  it("Node-RED out of file descriptors: the call fails with a retryable error, and Node-RED keeps running", () => {
+    // In a child with a low descriptor limit, filled up before the call: a fork then gets
+    // neither pipes nor IPC channel, and Node reports it in an 'error' event.
+    const script = `
+      const fs = require("fs");
+      const { PlaidWorker } = require(${JSON.stringify(path.join(REPO, "src/plaid/remote-client.ts"))});
+      process.on("uncaughtException", (e) => { console.log("crashed: " + e.message); process.exit(3); });
+      const fds = [];
+      try { for (;;) fds.push(fs.openSync("/dev/null", "r")); } catch {}
+      fs.closeSync(fds.pop());
+      const w = new PlaidWorker(1000);
+      w.call(${JSON.stringify(config)}, "itemGet", { access_token: "a" }).then(
+        () => console.log("resolved"),
+        (e) => console.log("rejected " + e.plaid.code + " retryable=" + require(${JSON.stringify(path.join(REPO, "src/plaid/errors.ts"))}).isRetryable(e.plaid)));
+      setTimeout(() => { console.log("alive running=" + w.running); for (const fd of fds) fs.closeSync(fd); }, 500);
+    `;
+    const out = execFileSync("bash", ["-c", `ulimit -n 128 && exec "$0" --import tsx -e "$1"`, process.execPath, script], { cwd: REPO, encoding: "utf8", timeout: 20_000 });
+    assert.match(out, /rejected PLAID_WORKER_STOPPED retryable=true/);
+    assert.match(out, /alive running=false/);
+    assert.doesNotMatch(out, /crashed/);
+  });
+
+  it("a body IPC cannot carry is a clean error, and the worker still goes away when idle", async () => {
+    const w = new PlaidWorker(100);
+    try {
+      const err = (await w.call(config, "itemGet", { access_token: "a", n: 1n }).then(() => assert.fail("expected an error"), (e: unknown) => e)) as CleanError;
+      assert.strictEqual(err.plaid.code, "PLAID_CALL_NOT_SENT");
+      assert.match(err.message, /itemGet.*BigInt/);
+      assert.ok(!isRetryable(err.plaid), "sending it again cannot help");
+      await waitFor(() => !w.running, { what: "the worker with nothing in flight to exit", intervalMs: 20 });
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it("a reply still in the pipe when the worker's exit is seen reaches its call", async () => {
+    // A stand-in worker that exits as soon as the call arrives, leaving its answer to a process
+    // of its own that holds the reply pipe and writes 300 ms later: Node-RED hears of the exit
+    // first, as it can when a worker dies (killed, out of memory) right after answering.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plaid-dying-worker-"));
+    const stub = path.join(dir, "worker.ts");
+    fs.writeFileSync(
+      stub,
+      `import { spawn } from "child_process";
+       import { encodeFrame, FRAME_DATA } from ${JSON.stringify(path.join(REPO, "src/plaid/reply-frames.ts"))};
+       process.on("message", (m: { id: number }) => {
+         const frame = Buffer.concat(encodeFrame(m.id, 200, FRAME_DATA, Buffer.from(JSON.stringify({ request_id: "last-words" }))));
+         const write = "setTimeout(() => require('fs').writeSync(3, Buffer.from(process.argv[1], 'hex')), 300)";
+         spawn(process.execPath, ["-e", write, frame.toString("hex")], { stdio: ["ignore", "ignore", "inherit", 4] });
+         process.exit(1);
+       });`,
+    );
+    const w = new PlaidWorker(5_000, () => fork(stub, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc", "pipe"] }));
+    try {
+      const res = (await w.call(config, "itemGet", { access_token: "a" })) as { data: { request_id: string } };
+      assert.strictEqual(res.data.request_id, "last-words");
+    } finally {
+      await w.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -225,13 +225,12 @@ export = function plaidTransactionsModule(RED: NodeAPI): void {
           done();
           return;
         }
-        if (typeof plaid.part === "number") {
-          // Output of another plaid-transactions node: never a trigger (that would loop).
-          if (!warnedForeign) node.warn(t("warnings.foreignSyncId"));
-          warnedForeign = true;
-          done();
-          return;
-        }
+        // Output of another plaid-transactions node, a part (output 1) or an event (output 2):
+        // never a trigger (that would loop).
+        if (!warnedForeign) node.warn(t("warnings.foreignSyncId"));
+        warnedForeign = true;
+        done();
+        return;
       }
       if (setupProblem) {
         void fail(msg, setupProblem, done);

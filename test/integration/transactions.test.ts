@@ -493,14 +493,15 @@ describe("plaid-transactions in Node-RED (against the simulator)", function () {
     assertNoSecret();
   });
 
-  it("unknown topics are triggers; confirmations of another node's output are ignored", async () => {
+  it("unknown topics are triggers; another node's output, points or events, is ignored", async () => {
     item = await linkSandboxItem(client, { username: "user_good" });
     const node = await load();
     const l = await sync(node, { topic: "whatever", payload: 1 });
     assert.ok((l.plaid?.summary as Record<string, number>).added > 0);
     const count = points.length;
     node.receive({ payload: [], plaid: { syncId: "other-node.abc", part: 1, last: true } });
-    await new Promise((r) => setTimeout(r, 200));
-    assert.strictEqual(points.length, count, "not a trigger");
+    node.receive({ topic: "plaid/ins_109508/added", payload: {}, plaid: { syncId: "other-node.abc", event: "added", item: {} } });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.strictEqual(points.length, count, "neither is a trigger");
   });
 });

@@ -44,9 +44,11 @@ export async function measureStart(nodesDir: string[], settleMs: number): Promis
       }),
     );
     fs.writeFileSync(path.join(userDir, "flows.json"), "[]");
+    // The same pair as test/support/nodered.ts, e.g. Node-RED 5 on Node 22 (scripts/compat-node-red-5.sh).
     const home = process.env.NODE_RED_HOME ?? path.join(REPO_ROOT, "node_modules", "node-red");
+    const nodeBin = process.env.NODE_RED_NODE_BIN ?? process.execPath;
     const t0 = performance.now();
-    const child = spawn(process.execPath, [path.join(home, "red.js"), "--userDir", userDir, "--settings", settings, "--no-telemetry"], {
+    const child = spawn(nodeBin, [path.join(home, "red.js"), "--userDir", userDir, "--settings", settings, "--no-telemetry"], {
       cwd: userDir,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NODE_RED_DISABLE_TELEMETRY: "true", NODE_OPTIONS: "" },

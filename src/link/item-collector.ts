@@ -30,14 +30,41 @@ export function resultOf(ev: LinkEvent): SessionResult {
 }
 
 export class ItemCollector {
+  /** Per link, the end of the last change to its Item (exclusive). */
+  private readonly queues = new Map<string, Promise<void>>();
+
   constructor(private readonly deps: ItemCollectorDeps) {}
+
+  /**
+   * Runs `fn` once every earlier change to this link's Item has ended. Two windows that finish
+   * Link together would otherwise both pass "already linked?" while their exchanges run, and
+   * the second token overwrite the first: that Item stays at Plaid, billed, with no token
+   * left anywhere. A Remove racing a re-login would likewise store a removed Item back.
+   */
+  exclusive<T>(linkId: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.queues.get(linkId) ?? Promise.resolve();
+    const run = before.then(fn);
+    const ended = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(linkId, ended);
+    void ended.then(() => {
+      if (this.queues.get(linkId) === ended) this.queues.delete(linkId);
+    });
+    return run;
+  }
 
   /**
    * A new Item: exchange the public token server-side, store the access token durably, then read
    * the institution and accounts from Plaid. `fallback` (hosted: what Plaid's server reported at
    * the end of the flow) is used only when Plaid cannot be asked right now.
    */
-  async added(s: LinkSession, config: ConfigLike, publicToken: string, fallback?: HostedSuccess): Promise<LinkEvent> {
+  added(s: LinkSession, config: ConfigLike, publicToken: string, fallback?: HostedSuccess): Promise<LinkEvent> {
+    return this.exclusive(s.linkId, () => this.add(s, config, publicToken, fallback));
+  }
+
+  private async add(s: LinkSession, config: ConfigLike, publicToken: string, fallback?: HostedSuccess): Promise<LinkEvent> {
     if (this.deps.writer.currentAccessToken(s.linkId)) throw new LinkError(409, this.deps.t("errors.already-linked"), "ALREADY_LINKED");
     let client: PlaidApi;
     let accessToken: string;
@@ -71,7 +98,11 @@ export class ItemCollector {
    * exchange); confirm with Plaid and refresh what we know — the account list from /accounts/get,
    * which after account selection is the user's new choice.
    */
-  async repaired(s: LinkSession, config: ConfigLike): Promise<LinkEvent> {
+  repaired(s: LinkSession, config: ConfigLike): Promise<LinkEvent> {
+    return this.exclusive(s.linkId, () => this.repair(s, config));
+  }
+
+  private async repair(s: LinkSession, config: ConfigLike): Promise<LinkEvent> {
     const accessToken = this.deps.writer.currentAccessToken(s.linkId);
     if (!accessToken) throw new LinkError(409, this.deps.t("errors.not-linked"), "NOT_LINKED");
     let details: ItemDetails;

@@ -288,7 +288,15 @@ export class LinkService {
       }
       const config = this.deps.getConfig(s.configId);
       if (!config) throw new LinkError(409, this.t("errors.config-not-deployed"), "CONFIG_NOT_DEPLOYED");
-      const event = s.mode === "add" ? await this.collector.added(s, config, publicToken) : await this.collector.repaired(s, config);
+      let event: LinkEvent;
+      try {
+        event = s.mode === "add" ? await this.collector.added(s, config, publicToken) : await this.collector.repaired(s, config);
+      } catch (err) {
+        // Another window linked this node first: the bank just linked here would be billed and
+        // never synced (as for Hosted Link, hosted-poll.ts).
+        if (err instanceof LinkError && err.code === "ALREADY_LINKED") await this.collector.removeStray(config, publicToken);
+        throw err;
+      }
       this.deps.sessions.finish(s.id, resultOf(event));
       return event;
     } catch (err) {
@@ -375,6 +383,10 @@ export class LinkService {
   /** POST <admin>/plaid-sync/links/<id>/remove: /item/remove, then forget the token everywhere. */
   async remove(linkIdIn: unknown): Promise<{ removed: true; alreadyGone: boolean }> {
     const { link: linkId, config } = this.resolveLink(linkIdIn);
+    return this.collector.exclusive(linkId, () => this.removeItem(linkId, config));
+  }
+
+  private async removeItem(linkId: string, config: ConfigLike): Promise<{ removed: true; alreadyGone: boolean }> {
     const token = this.currentAccessToken(linkId);
     if (!token) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
     let alreadyGone = false;

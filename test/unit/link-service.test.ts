@@ -197,6 +197,25 @@ describe("link: service (against the simulator)", function () {
       assert.ok(!e.message.includes(sim.secret));
     });
 
+    it("two windows finishing together: the first bank stays linked, the second is removed at Plaid; no token is overwritten", async () => {
+      const s = setup();
+      const a = await s.service.createSession({ link: "l1", config: "c1", mode: "add" });
+      const b = await s.service.createSession({ link: "l1", config: "c1", mode: "add" });
+      const items = sim.core.store.size;
+      const [ta, tb] = [await publicToken(), await publicToken()];
+      // The first exchange is slow, so the second window finishes while it is in flight.
+      await addFault(sim, { path: "/item/public_token/exchange", delay_ms: 400, times: 1 });
+      const first = s.service.complete(a.session, { public_token: ta });
+      await waitFor(() => s.calls.some((c) => c.op === "itemPublicTokenExchange"), { what: "the first exchange to start" });
+      const second = s.service.complete(b.session, { public_token: tb });
+      const ev = await first;
+      await rejects(second, 409, "ALREADY_LINKED");
+      assert.strictEqual(s.pending.get("l1")?.itemId, ev.itemId, "the first Item's token is the one stored");
+      assert.strictEqual((await client.itemGet({ access_token: s.creds.l1.accessToken as string })).data.item.item_id, ev.itemId);
+      await waitFor(() => s.warnings.some((w) => /stray-removed/.test(w)), { what: "the second Item's removal" });
+      assert.strictEqual(sim.core.store.size - items, 1, "only the first window's Item is left at Plaid");
+    });
+
     it("complete: exchanges, stores merged creds + encrypted pending entry; what is stored comes from Plaid, not the browser", async () => {
       const { service, calls, creds, published, pending } = setup();
       creds.l1 = { other: "kept" };

@@ -389,6 +389,13 @@ export class LinkService {
   private async removeItem(linkId: string, config: ConfigLike): Promise<{ removed: true; alreadyGone: boolean }> {
     const token = this.currentAccessToken(linkId);
     if (!token) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
+    // A token names the environment it was issued in. Sent to another one (the node's config
+    // changed since linking), Plaid answers INVALID_ACCESS_TOKEN, which reads as "already
+    // gone" below: the token would be forgotten while its Item lives on, billed.
+    const issued = /^access-(sandbox|production)-/.exec(token)?.[1];
+    if (issued && (config.environment === "sandbox" || config.environment === "production") && issued !== config.environment) {
+      throw new LinkError(409, this.t("errors.token-environment", { issued, environment: config.environment }), "CONFIG_MISMATCH");
+    }
     let alreadyGone = false;
     try {
       const client = await config.getClient();

@@ -325,6 +325,19 @@ describe("link: service (against the simulator)", function () {
       assert.strictEqual(creds.l3.accessToken, live.accessToken, "kept when Plaid did not remove it");
     });
 
+    it("remove with a config switched to another environment since linking: refused, and the token kept (Plaid there would say INVALID_ACCESS_TOKEN, which reads as gone)", async () => {
+      const { service, calls, creds, deploy } = setup({ environment: "production" });
+      const item = await linkSandboxItem(client); // an access-sandbox-… token
+      deploy("l1");
+      creds.l1 = { accessToken: item.accessToken };
+      const e = await rejects(service.remove("l1"), 409, "CONFIG_MISMATCH");
+      assert.match(e.message, /token-environment .*"issued":"sandbox".*"environment":"production"/);
+      assert.ok(!e.message.includes(item.accessToken));
+      assert.ok(!calls.some((c) => c.op === "itemRemove"), "Plaid was not asked");
+      assert.strictEqual(creds.l1.accessToken, item.accessToken, "kept");
+      assert.ok((await client.itemGet({ access_token: item.accessToken })).data.item.item_id, "the Item still exists");
+    });
+
     it("health: /item/get summary; needsLogin for ITEM_LOGIN_REQUIRED; not linked; never the token", async () => {
       const { service, creds, deploy } = setup();
       deploy("l1");

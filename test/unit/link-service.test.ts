@@ -458,6 +458,30 @@ describe("link: service (against the simulator)", function () {
       assert.ok((await client.itemGet({ access_token: s.creds.l1.accessToken as string })).data.item.item_id, "the first one still works");
     });
 
+    it("two Hosted Link windows finished before either was collected: one Item linked, the other removed at Plaid", async () => {
+      const s = setup({ linkMode: "hosted" });
+      const a = await s.service.createSession({ link: "l1", config: "c1", mode: "add" });
+      const b = await s.service.createSession({ link: "l1", config: "c1", mode: "add" });
+      const items = sim.core.store.size;
+      // Both collections start together (both polls see a result); the first exchange is slow.
+      await addFault(sim, { path: "/item/public_token/exchange", delay_ms: 400, times: 1 });
+      await Promise.all([finishHostedLink(a.hostedUrl!), finishHostedLink(b.hostedUrl!)]);
+      const end = (id: string) =>
+        waitFor(
+          () => {
+            const r = s.service.sessionStatus(id, "l1");
+            return r.status === "linked" || r.status === "failed" ? r : null;
+          },
+          { timeoutMs: 10_000, intervalMs: 10, what: "the session to end" },
+        );
+      const ends = await Promise.all([end(a.session), end(b.session)]);
+      assert.deepStrictEqual(ends.map((e) => e.status).sort(), ["failed", "linked"], JSON.stringify(ends));
+      const won = ends.find((e) => e.status === "linked")!;
+      assert.strictEqual(s.pending.get("l1")?.itemId, won.itemId, "the linked window's Item is the one stored");
+      await waitFor(() => s.warnings.some((w) => /stray-removed/.test(w)), { what: "the other Item's removal" });
+      assert.strictEqual(sim.core.store.size - items, 1, "only one Item is left at Plaid");
+    });
+
     it("Plaid failing during the collection (exchange 500): asked again later, then linked", async () => {
       const s = setup({ linkMode: "hosted" });
       const out = await s.service.createSession({ link: "l1", config: "c1", mode: "add" });

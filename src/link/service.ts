@@ -389,13 +389,9 @@ export class LinkService {
   private async removeItem(linkId: string, config: ConfigLike): Promise<{ removed: true; alreadyGone: boolean }> {
     const token = this.currentAccessToken(linkId);
     if (!token) throw new LinkError(409, this.t("errors.not-linked"), "NOT_LINKED");
-    // A token names the environment it was issued in. Sent to another one (the node's config
-    // changed since linking), Plaid answers INVALID_ACCESS_TOKEN, which reads as "already
+    // Sent to another environment, Plaid answers INVALID_ACCESS_TOKEN, which reads as "already
     // gone" below: the token would be forgotten while its Item lives on, billed.
-    const issued = /^access-(sandbox|production)-/.exec(token)?.[1];
-    if (issued && (config.environment === "sandbox" || config.environment === "production") && issued !== config.environment) {
-      throw new LinkError(409, this.t("errors.token-environment", { issued, environment: config.environment }), "CONFIG_MISMATCH");
-    }
+    this.requireTokenEnvironment(token, config);
     let alreadyGone = false;
     try {
       const client = await config.getClient();
@@ -411,6 +407,18 @@ export class LinkService {
     return { removed: true, alreadyGone };
   }
 
+  /**
+   * A token names the environment it was issued in (`access-sandbox-…`); a node whose config
+   * has moved to another one since linking is refused, saying so, rather than sending the
+   * token to a Plaid that can only call it invalid.
+   */
+  private requireTokenEnvironment(token: string, config: ConfigLike): void {
+    const issued = /^access-(sandbox|production)-/.exec(token)?.[1];
+    if (issued && (config.environment === "sandbox" || config.environment === "production") && issued !== config.environment) {
+      throw new LinkError(409, this.t("errors.token-environment", { issued, environment: config.environment }), "CONFIG_MISMATCH");
+    }
+  }
+
   /** GET <admin>/plaid-sync/links/<id>/health: a summary of /item/get. */
   async health(linkIdIn: unknown): Promise<HealthReport> {
     if (!isNodeId(linkIdIn)) throw new LinkError(400, this.t("errors.no-link"), "NO_LINK");
@@ -420,6 +428,7 @@ export class LinkService {
     if (!token && this.deps.nodeType(linkIdIn) === "plaid-link") return { linked: false };
     const { link: linkId, config } = this.resolveLink(linkIdIn);
     if (!token) return { linked: false };
+    this.requireTokenEnvironment(token, config);
     const linkNode = this.deps.getLinkNode(linkId);
     const pendingDeploy = !!this.writer.pendingEntry(linkId);
     let data: ItemGetResponse;

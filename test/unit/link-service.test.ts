@@ -325,7 +325,7 @@ describe("link: service (against the simulator)", function () {
       assert.strictEqual(creds.l3.accessToken, live.accessToken, "kept when Plaid did not remove it");
     });
 
-    it("remove with a config switched to another environment since linking: refused, and the token kept (Plaid there would say INVALID_ACCESS_TOKEN, which reads as gone)", async () => {
+    it("remove and health with a config switched to another environment since linking: refused, saying so, and the token kept (Plaid there would say INVALID_ACCESS_TOKEN, which reads as gone)", async () => {
       const { service, calls, creds, deploy } = setup({ environment: "production" });
       const item = await linkSandboxItem(client); // an access-sandbox-… token
       deploy("l1");
@@ -336,6 +336,10 @@ describe("link: service (against the simulator)", function () {
       assert.ok(!calls.some((c) => c.op === "itemRemove"), "Plaid was not asked");
       assert.strictEqual(creds.l1.accessToken, item.accessToken, "kept");
       assert.ok((await client.itemGet({ access_token: item.accessToken })).data.item.item_id, "the Item still exists");
+      // The editor's health line says the same, instead of Plaid's INVALID_ACCESS_TOKEN.
+      const h = await rejects(service.health("l1"), 409, "CONFIG_MISMATCH");
+      assert.match(h.message, /token-environment/);
+      assert.ok(!calls.some((c) => c.op === "itemGet"), "Plaid was not asked");
     });
 
     it("health: /item/get summary; needsLogin for ITEM_LOGIN_REQUIRED; not linked; never the token", async () => {
